@@ -1,0 +1,107 @@
+"""The one action table: id, default keys, description in Chinese and English, scope.
+
+It drives the bindings, the footer, the F1 help screen, the command palette and the user's
+``[keymap]`` in settings.toml. Plain data: no Textual import here, so settings can validate a
+keymap without loading the UI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: str
+    keys: str  # Textual key names, comma-separated; the first is shown in the footer
+    zh: str
+    en: str
+    scope: str  # "app" for everywhere, else the screen's name
+    show: bool = True  # shown in the footer
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+ACTIONS: tuple[Action, ...] = (
+    # Everywhere
+    Action("app.dashboard", "f2", "总览", "Dashboard", "app"),
+    Action("app.ledger", "f3", "台账", "Ledger", "app"),
+    Action("app.plan", "f4", "推进计划", "Plan", "app"),
+    Action("app.scoring", "f5", "评分", "Scoring", "app"),
+    Action("app.batches", "f6", "报送", "Batches", "app"),
+    Action("app.settings", "f7", "设置", "Settings", "app"),
+    Action("app.help", "f1,question_mark", "帮助", "Help", "app"),
+    Action("app.palette", "ctrl+p", "命令", "Commands", "app", show=False),
+    Action("app.quit", "ctrl+q", "退出", "Quit", "app"),
+    # Ledger
+    Action("ledger.filter", "slash", "筛选", "Filter", "ledger"),
+    Action("ledger.add", "a", "新增", "Add", "ledger"),
+    Action("ledger.edit", "e,enter", "编辑", "Edit", "ledger"),
+    Action("ledger.archive", "delete,x", "归档", "Archive", "ledger"),
+    Action("ledger.import", "i", "导入", "Import", "ledger"),
+    Action("ledger.sort", "s", "排序", "Sort", "ledger"),
+    Action("ledger.score", "r", "评分", "Score", "ledger"),
+    # Plan
+    Action("plan.earlier", "left,h", "提前一月", "Month earlier", "plan"),
+    Action("plan.later", "right,l", "推后一月", "Month later", "plan"),
+    Action("plan.clear", "delete,x", "取消计划", "Unplan", "plan"),
+    # Scoring
+    Action("scoring.pick", "p", "选站", "Pick station", "scoring"),
+    Action("scoring.full", "y,space", "满分", "Full", "scoring"),
+    Action("scoring.zero", "n", "零分", "Zero", "scoring"),
+    Action("scoring.fill", "f", "其余满分", "Fill rest", "scoring"),
+    Action("scoring.note", "m", "备注", "Note", "scoring"),
+    Action("scoring.clear", "backspace", "清除", "Clear", "scoring"),
+    Action("scoring.undo", "u,ctrl+z", "撤销", "Undo", "scoring"),
+    Action("scoring.redo", "ctrl+r,ctrl+y", "重做", "Redo", "scoring"),
+    Action("scoring.jump", "g", "跳到类别", "Go to category", "scoring"),
+    Action("scoring.bonus", "b", "加分项", "Bonus", "scoring"),
+    Action("scoring.veto", "v", "一票否决", "Veto", "scoring"),
+    Action("scoring.complete", "c", "完成", "Complete", "scoring"),
+    Action("scoring.revise", "R", "修订", "Revise", "scoring"),
+    # Batches
+    Action("batches.seal", "s", "封存", "Seal", "batches"),
+    Action("batches.export", "x", "导出", "Export", "batches"),
+    Action("batches.email", "m", "发邮件", "E-mail", "batches"),
+    Action("batches.send", "u", "上报", "Send", "batches"),
+    Action("batches.attach", "a", "附加扫描件", "Attach scan", "batches"),
+)
+
+ACTION_IDS: frozenset[str] = frozenset(a.id for a in ACTIONS)
+BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
+
+_CHAR_NAMES = {
+    "?": "question_mark",
+    "/": "slash",
+    "\\": "backslash",
+    ".": "full_stop",
+    ",": "comma",
+    " ": "space",
+    "-": "minus",
+    "+": "plus",
+    "=": "equals_sign",
+    "[": "left_square_bracket",
+    "]": "right_square_bracket",
+}
+_KEY = re.compile(r"^((ctrl|alt|shift|meta|super)\+)*([A-Za-z0-9_]+|[^\sA-Za-z0-9])$")
+
+
+def parse_keys(text: str) -> list[str]:
+    """Split a user's ``"ctrl+s, f2"`` into Textual key names; refuse what cannot be a key."""
+    out = []
+    for part in text.split(","):
+        key = part.strip()
+        if not key:
+            if part:  # "," itself
+                key = "comma"
+            else:
+                continue
+        key = _CHAR_NAMES.get(key, key)
+        if not _KEY.match(key):
+            raise ValueError(f"{part.strip()!r} is not a key name")
+        out.append(key)
+    if not out:
+        raise ValueError("no key given")
+    return out

@@ -1,0 +1,1 @@
+"""fieldtui.screens.county."""

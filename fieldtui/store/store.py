@@ -1,0 +1,37 @@
+"""The store facade: one connection, the repositories on it, and where the file lives."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from fieldtui.store.assessments import Assessments
+from fieldtui.store.db import DB_NAME, connect
+from fieldtui.store.plan import Plan
+from fieldtui.store.stations import Stations
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.stations = Stations(conn)
+        self.plan = Plan(conn)
+        self.assessments = Assessments(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(home: Path, *, before_migrate: Callable[[Path, int], None] | None = None) -> Store:
+    """Open the database in ``home`` (created if missing), migrating it if needed."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / DB_NAME
+    return Store(connect(path, before_migrate=before_migrate), path)

@@ -1,0 +1,1 @@
+"""fieldtui.widgets."""
