@@ -168,7 +168,9 @@ def validate(
     for key, max_len in MAX_TEXT.items():
         value = name if key == "name" else cleaned.get(key, "")
         if len(value) > max_len:
-            errors.append(FieldError(key, f"超过{max_len}个字", f"longer than {max_len} characters"))
+            errors.append(
+                FieldError(key, f"超过{max_len}个字", f"longer than {max_len} characters")
+            )
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         errors.append(FieldError("name", "含有控制字符", "contains control characters"))
     role = data.head_role if data.head_role in HEAD_ROLES else _role_from_text(data.head_role)
