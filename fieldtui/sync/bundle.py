@@ -208,5 +208,6 @@ def build_message(
     msg.set_content(text, charset="utf-8")
     for name, data in b.attachments():
         maintype, subtype = MIME.get(_ext(name), ("application", "octet-stream"))
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        params = {"charset": "utf-8"} if maintype == "text" else None
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name, params=params)
     return msg
