@@ -71,6 +71,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("send", parents=[common], help="push unacknowledged batches to the county")
     p.add_argument("--quarter", help="seal this period first and send only its batches")
+    p.add_argument("--deadline", type=float, help="seconds to keep trying each batch (default 120)")
+    p.add_argument("--attempts", type=int, help="tries per batch at most (default 8)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_send)
 
@@ -251,9 +253,21 @@ def cmd_email(ctx: Context, args: argparse.Namespace) -> None:
 
 @_lang_errors
 def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
-    from fieldtui.sync.client import FAILED, PENDING, SendProgress, send_pending
+    from dataclasses import replace
+
+    from fieldtui.sync.client import FAILED, PENDING, PushConfig, SendProgress, send_pending
     from fieldtui.sync.seal import seal_period
 
+    config = PushConfig()
+    if args.deadline is not None:
+        if not 0 < args.deadline <= 86400:
+            raise CliError("--deadline: must be 0..86400 seconds")
+        config = replace(config, deadline=args.deadline,
+                         attempt_timeout=min(config.attempt_timeout, args.deadline))  # fmt: skip
+    if args.attempts is not None:
+        if not 1 <= args.attempts <= 1000:
+            raise CliError("--attempts: must be 1..1000")
+        config = replace(config, attempts=args.attempts)
     if args.quarter:
         seal_period(ctx.store, ctx.campaign, ctx.settings, args.quarter)
 
@@ -269,7 +283,7 @@ def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
             return
         print(line, file=sys.stderr)
 
-    report = send_pending(ctx.store, ctx.campaign.id, ctx.settings, args.quarter,
+    report = send_pending(ctx.store, ctx.campaign.id, ctx.settings, args.quarter, config=config,
                           progress=None if args.json else show)  # fmt: skip
     if args.json:
         ctx.emit_json(report.as_dict())
