@@ -24,7 +24,7 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     SEALED: ("已封存", "sealed"),
     EXPORTED: ("已导出", "exported"),
     EMAILED: ("已发邮件", "e-mailed"),
-    SENT: ("已上报待回执", "sent"),
+    SENT: ("已上报", "sent"),
     ACKNOWLEDGED: ("县级已接收", "acknowledged"),
 }
 
