@@ -20,8 +20,15 @@ def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """A township with five stations and visits in 2023Q1 and 2023Q2, nothing sealed."""
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A township with five stations and visits in 2023Q1 and 2023Q2, nothing sealed.
+
+    The store's clock is frozen while it is built, so the visits' completion times, and with
+    them the batches' digests shown on screen, are the same on every run.
+    """
+    monkeypatch.setattr(
+        "fieldtui.store.assessments.now_iso", lambda: "2023-06-30T18:00:00.000+08:00"
+    )
     h = tmp_path / "home"
     h.mkdir()
     make_settings(h)
