@@ -584,12 +584,12 @@ def send_batches(
     progress: Callable[[SendProgress], None] | None = None,
 ) -> SendReport:
     """Queue ``batches`` in the outbox (committed first), then push each, oldest first."""
-    url = endpoint_url(settings)
-    token = token_of(settings)
-    ca_file = str(settings.get("ca_file") or "")
     todo = [b for b in batches if b.acknowledged_at is None]
     if not todo:
         return SendReport()
+    url = endpoint_url(settings)
+    token = token_of(settings)
+    ca_file = str(settings.get("ca_file") or "")
     store.batches.queue(b.id for b in todo)
     cfg = config or PushConfig()
     return asyncio.run(_send_all(store, todo, url, token, ca_file, cfg, progress))

@@ -11,6 +11,7 @@ Both are built from the sealed batch payload only, with the small writer in :mod
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,6 +55,7 @@ class _Styles:
         self.small = wb.style(size=10, horizontal="left", vertical="top", wrap=True)
 
 
+@functools.lru_cache(maxsize=4096)
 def lines(text: str, width_chars: float) -> int:
     """Rough count of printed lines of ``text`` in a column ``width_chars`` wide (CJK = 2)."""
     total = 0
