@@ -167,7 +167,8 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
             ctx.out(ctx.t(f"    回执：{b.receipt['received_at']} 县级已接收",
                           f"    receipt: received {b.receipt['received_at']}"))  # fmt: skip
         if b.last_error and not b.acknowledged_at:
-            ctx.out(f"    {ctx.t('最近错误', 'last error')}: {b.last_error}")
+            zh, _, en = b.last_error.partition(" / ")
+            ctx.out(f"    {ctx.t('最近错误', 'last error')}: {ctx.t(zh, en or zh)}")
         for f in b.files:
             ctx.out(f"    {ctx.t('附件', 'file')}: {f.name} ({f.size} B)")
 
@@ -277,8 +278,8 @@ def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
                          f"[{p.index}/{p.total}] sending {p.period} {p.batch_id[:8]} "
                          f"(try {p.attempt})")  # fmt: skip
         elif p.event == "retrying":
-            line = ctx.t(f"    {p.wait:.1f} 秒后重试：{p.detail}",
-                         f"    retrying in {p.wait:.1f} s: {p.detail}")  # fmt: skip
+            line = ctx.t(f"    {p.wait:.1f} 秒后重试：{p.text('zh')}",
+                         f"    retrying in {p.wait:.1f} s: {p.text('en')}")  # fmt: skip
         else:
             return
         print(line, file=sys.stderr)

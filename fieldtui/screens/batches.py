@@ -440,10 +440,10 @@ class BatchesScreen(Screen[None]):
             text = tr(f"上报 {e.period} {e.batch_id[:8]}（第 {e.attempt} 次）…",
                       f"Sending {e.period} {e.batch_id[:8]} (try {e.attempt})…")  # fmt: skip
         elif e.event == "retrying":
-            text = tr(f"{e.wait:.0f} 秒后重试 {e.batch_id[:8]}：{e.detail}",
-                      f"Retrying {e.batch_id[:8]} in {e.wait:.0f} s: {e.detail}")  # fmt: skip
+            text = tr(f"{e.wait:.0f} 秒后重试 {e.batch_id[:8]}：{e.text('zh')}",
+                      f"Retrying {e.batch_id[:8]} in {e.wait:.0f} s: {e.text('en')}")  # fmt: skip
         else:
-            text = f"{e.batch_id[:8]}: {e.detail}"
+            text = f"{e.batch_id[:8]}: {e.text(services(self).lang)}"
         done = e.index - (0 if e.event in ("acknowledged", "failed", "pending") else 1)
         self._from_thread(text, done, e.total)
 

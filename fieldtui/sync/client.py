@@ -171,7 +171,11 @@ class SendProgress:
     attempt: int
     event: str  # "sending", "retrying", "acknowledged", "failed", "pending"
     wait: float = 0.0
-    detail: str = ""
+    detail: str = ""  # English
+    detail_zh: str = ""
+
+    def text(self, lang: str) -> str:
+        return self.detail if lang == "en" else (self.detail_zh or self.detail)
 
 
 @dataclass
@@ -309,7 +313,7 @@ class _Run:
     next_wait: float = 0.0
     attempts: int = 0
     last: _Retryable | None = None
-    on_retry: Callable[[float, str], None] | None = None
+    on_retry: Callable[[float, _Retryable], None] | None = None
 
     def remaining(self) -> float:
         return self.cfg.deadline - (time.monotonic() - self.started)
@@ -366,13 +370,13 @@ def _backoff_hook(run: _Run) -> Callable[[Exception], bool | float]:
         else:
             if min(cfg.wait_max, run.next_wait + cfg.wait_jitter) + cfg.min_attempt <= remaining:
                 if run.on_retry is not None:
-                    run.on_retry(run.next_wait, kind.en)
+                    run.on_retry(run.next_wait, kind)
                 return True
             wait = run.next_wait
         if wait + cfg.min_attempt > remaining:
             return False  # no time for another try before the deadline
         if run.on_retry is not None:
-            run.on_retry(wait, kind.en)
+            run.on_retry(wait, kind)
         return wait
 
     return hook
@@ -387,7 +391,7 @@ async def push_one(
     cfg: PushConfig,
     *,
     on_attempt: Callable[[int], None] | None = None,
-    on_retry: Callable[[float, str], None] | None = None,
+    on_retry: Callable[[float, _Retryable], None] | None = None,
 ) -> tuple[tuple[int, dict[str, Any]] | None, int, _Retryable | _Permanent | None]:
     """POST one batch until acknowledged, refused, or out of time or attempts.
 
@@ -515,19 +519,19 @@ async def _push_record(
     rec: BatchRecord,
     url: str,
     cfg: PushConfig,
-    emit: Callable[[str, int, float, str], None],
+    emit: Callable[[str, int, float, str, str], None],
 ) -> PushOutcome:
     body = store.batches.body(rec.id)
     retries = 0
 
     def on_attempt(n: int) -> None:
         store.batches.start_attempt(rec.id)  # committed: a killed send stays in the outbox
-        emit("sending", n, 0.0, "")
+        emit("sending", n, 0.0, "", "")
 
-    def on_retry(wait: float, why: str) -> None:
+    def on_retry(wait: float, why: _Retryable) -> None:
         nonlocal retries
         retries += 1
-        emit("retrying", retries, wait, why)
+        emit("retrying", retries, wait, why.en, why.zh)
 
     answer, attempts, failure = await push_one(
         client, url, rec.id, body, rec.digest, cfg, on_attempt=on_attempt, on_retry=on_retry
@@ -553,8 +557,15 @@ async def _send_all(
     cfg: PushConfig,
     progress: Callable[[SendProgress], None] | None,
 ) -> SendReport:
+    import logging
+
     import httpx
 
+    # stamina reports each retry through logging; with no handler configured Python would print
+    # them on stderr. The caller gets them as progress events instead.
+    stamina_log = logging.getLogger("stamina")
+    if not stamina_log.handlers:
+        stamina_log.addHandler(logging.NullHandler())
     report = SendReport()
     total = len(batches)
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=2)
@@ -563,15 +574,15 @@ async def _send_all(
     ) as client:
         for index, rec in enumerate(batches, start=1):
 
-            def emit(event: str, attempt: int, wait: float, detail: str,
+            def emit(event: str, attempt: int, wait: float, en: str, zh: str,
                      rec: BatchRecord = rec, index: int = index) -> None:  # fmt: skip
                 if progress is not None:
                     progress(SendProgress(rec.id, rec.period, index, total, attempt, event, wait,
-                                          detail))  # fmt: skip
+                                          en, zh))  # fmt: skip
 
             out = await _push_record(client, store, rec, url, cfg, emit)
             report.outcomes.append(out)
-            emit(out.status, out.attempts, 0.0, out.en)
+            emit(out.status, out.attempts, 0.0, out.en, out.zh)
     return report
 
 
