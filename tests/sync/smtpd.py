@@ -65,11 +65,19 @@ def smtp_server(
             auth_required=True,
             auth_require_tls=starttls is not None or implicit is not None,
         )
-    port = free_port()
-    controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, server_hostname="localhost", **kwargs
-    )
-    controller.start()
+    for _ in range(5):  # another process may take the free port before we bind it
+        port = free_port()
+        controller = Controller(
+            inbox, hostname="127.0.0.1", port=port, server_hostname="localhost",
+            ready_timeout=30, **kwargs,
+        )  # fmt: skip
+        try:
+            controller.start()
+            break
+        except OSError:
+            continue
+    else:
+        raise RuntimeError("no free port for the SMTP server")
     try:
         yield inbox, port
     finally:
