@@ -199,7 +199,7 @@ def test_gives_up_within_its_deadline_when_the_server_is_down(store, campaign, s
     t = time.monotonic()
     (out,) = send_pending(store, campaign.id, settings, config=cfg).outcomes
     elapsed = time.monotonic() - t
-    assert elapsed < 2.2, elapsed
+    assert elapsed < 2.0 + 0.5, elapsed  # the deadline plus start-up (TLS context, queueing)
     assert out.status == "pending" and out.attempts >= 3
     rec = store.batches.require(sealed.id)
     assert rec.in_outbox and not rec.blocked and "cannot connect" in (rec.last_error or "")
@@ -214,7 +214,7 @@ def test_a_stalled_server_cannot_hold_a_batch_past_the_deadline(
                      wait_jitter=0.1)  # fmt: skip
     t = time.monotonic()
     (out,) = send_pending(store, campaign.id, settings, config=cfg).outcomes
-    assert time.monotonic() - t < 2.7
+    assert time.monotonic() - t < 2.5 + 0.5
     assert out.status == "pending" and "timed out" in out.en
 
 
