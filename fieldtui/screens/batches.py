@@ -420,8 +420,12 @@ class BatchesScreen(Screen[None]):
             def go(store: Any) -> str:
                 self._from_thread(svc.tr(f"正在封存 {p.label}…", f"Sealing {p.label}…"), 0, 1)
                 seal_period(store, svc.campaign, svc.settings, p.label)
+                from textual.worker import get_current_worker
+
+                worker = get_current_worker()
                 report = send_pending(store, svc.campaign.id, svc.settings, config=config,
-                                      progress=self._send_event)  # fmt: skip
+                                      progress=self._send_event,
+                                      should_stop=lambda: worker.is_cancelled)  # fmt: skip
                 if not report.outcomes:
                     return svc.tr("✓ 没有待上报的批次", "✓ Nothing to send")
                 parts = [

@@ -24,6 +24,7 @@ httpx is imported when a send starts, never by the app's start-up path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import json
@@ -181,6 +182,7 @@ class SendProgress:
 @dataclass
 class SendReport:
     outcomes: list[PushOutcome] = field(default_factory=list)
+    stopped: bool = False  # asked to stop (the app quit): the rest stays in the outbox
 
     @property
     def ok(self) -> bool:
@@ -195,6 +197,7 @@ class SendReport:
             "acknowledged": self.count(ACKNOWLEDGED),
             "failed": self.count(FAILED),
             "pending": self.count(PENDING),
+            "stopped": self.stopped,
             "batches": [o.as_dict() for o in self.outcomes],
         }
 
@@ -556,6 +559,7 @@ async def _send_all(
     ca_file: str,
     cfg: PushConfig,
     progress: Callable[[SendProgress], None] | None,
+    report: SendReport,
 ) -> SendReport:
     import logging
 
@@ -566,7 +570,6 @@ async def _send_all(
     stamina_log = logging.getLogger("stamina")
     if not stamina_log.handlers:
         stamina_log.addHandler(logging.NullHandler())
-    report = SendReport()
     total = len(batches)
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=2)
     async with httpx.AsyncClient(
@@ -586,6 +589,19 @@ async def _send_all(
     return report
 
 
+async def _until_stopped(work: Any, should_stop: Callable[[], bool] | None) -> None:
+    """Run ``work``; cancel it within 0.1 s once ``should_stop()`` says so."""
+    task = asyncio.ensure_future(work)
+    if should_stop is not None:
+        while not task.done():
+            if should_stop():
+                task.cancel()
+                break
+            await asyncio.wait({task}, timeout=0.1)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def send_batches(
     store: Store,
     settings: Settings,
@@ -593,8 +609,13 @@ def send_batches(
     *,
     config: PushConfig | None = None,
     progress: Callable[[SendProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SendReport:
-    """Queue ``batches`` in the outbox (committed first), then push each, oldest first."""
+    """Queue ``batches`` in the outbox (committed first), then push each, oldest first.
+
+    ``should_stop`` is polled while sending (a worker's ``is_cancelled``): when it turns true
+    the send ends at once and what was not acknowledged stays in the outbox.
+    """
     todo = [b for b in batches if b.acknowledged_at is None]
     if not todo:
         return SendReport()
@@ -603,7 +624,11 @@ def send_batches(
     ca_file = str(settings.get("ca_file") or "")
     store.batches.queue(b.id for b in todo)
     cfg = config or PushConfig()
-    return asyncio.run(_send_all(store, todo, url, token, ca_file, cfg, progress))
+    report = SendReport()
+    work = _send_all(store, todo, url, token, ca_file, cfg, progress, report)
+    asyncio.run(_until_stopped(work, should_stop))
+    report.stopped = len(report.outcomes) < len(todo)
+    return report
 
 
 def send_pending(
@@ -614,11 +639,12 @@ def send_pending(
     *,
     config: PushConfig | None = None,
     progress: Callable[[SendProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SendReport:
     """``fieldtui send``: every sealed, unacknowledged batch (of ``period``), blocked ones too."""
     return send_batches(
         store, settings, store.batches.unacknowledged(campaign_id, period),
-        config=config, progress=progress,
+        config=config, progress=progress, should_stop=should_stop,
     )  # fmt: skip
 
 
@@ -627,8 +653,12 @@ def retry_outbox(
     *,
     config: PushConfig | None = None,
     progress: Callable[[SendProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SendReport | None:
     """For the app's start (run it in a thread worker): push what waits in the outbox.
+
+    Pass ``should_stop=lambda: get_current_worker().is_cancelled`` so that quitting the app
+    does not wait for the send's deadline.
 
     Opens its own settings and store (the app's connection stays on the UI thread). Returns None,
     without importing httpx, when the outbox is empty or no endpoint/token is set. Batches a
@@ -651,7 +681,7 @@ def retry_outbox(
             return None
         return send_batches(
             store, settings, waiting, config=config or replace(PushConfig(), deadline=60.0),
-            progress=progress,
+            progress=progress, should_stop=should_stop,
         )  # fmt: skip
     finally:
         store.close()

@@ -182,3 +182,37 @@ async def test_outbox_and_states_are_shown(history: Path) -> None:
         table = app.screen.query_one("#batch-list", DataTable)
         states = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
         assert states == ["sent (outbox)", "sent (superseded)", "acknowledged"]
+
+
+async def test_quitting_during_a_send_does_not_wait_for_its_deadline(
+    home: Path, monkeypatch
+) -> None:
+    import threading
+
+    from fieldtui.sync import client
+    from tests.sync.helpers import make_settings
+
+    ended = threading.Event()
+    real = client.send_pending
+
+    def observed(*a, **k):  # the real send, watched for when it returns
+        try:
+            return real(*a, **k)
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(client, "send_pending", observed)
+    state = ServerState(campaign=active(None), tokens={TOKEN: "龙河镇"})
+    with serve(state) as srv:
+        make_settings(home, endpoint=srv.url, token=TOKEN)
+        state.script[:] = ["stall:30"]
+        app = BatchesHarness(home, push_config=PushConfig(deadline=60, attempt_timeout=30))
+        async with app.run_test() as pilot:
+            await pilot.press("u")
+            await pilot.pause(0.5)
+            assert app.screen._busy == "send"  # type: ignore[attr-defined]
+            app.exit()
+        # The worker was cancelled with the app: the send ends now, not after 30-60 s.
+        assert ended.wait(timeout=2)
+    (b,) = batches(home)
+    assert b.in_outbox and b.acknowledged_at is None

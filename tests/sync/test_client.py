@@ -328,3 +328,17 @@ def test_push_config_refuses_nonsense() -> None:
     with pytest.raises(ValueError):
         PushConfig(deadline=0)
     assert "******" in repr(Token("x"))
+
+
+def test_a_send_stops_at_once_when_asked(store, campaign, settings, sealed, county):
+    """The app quitting mid-send must not wait for the deadline: the worker's cancel flag."""
+    point(settings, county.url)
+    county.state.script[:] = ["stall:30"]
+    started = time.monotonic()
+    report = send_pending(store, campaign.id, settings,
+                          config=PushConfig(deadline=60, attempt_timeout=30),
+                          should_stop=lambda: time.monotonic() - started > 0.5)  # fmt: skip
+    assert time.monotonic() - started < 1.5
+    assert report.stopped and report.outcomes == []
+    rec = store.batches.require(sealed.id)
+    assert rec.in_outbox and rec.state == "sent" and rec.attempts == 1
