@@ -97,6 +97,10 @@ class Token:
     def header(self) -> str:
         return "Bearer " + self._value
 
+    def is_header_safe(self) -> bool:
+        """Printable ASCII without spaces: what an HTTP header can carry unchanged."""
+        return all(33 <= ord(ch) < 127 for ch in self._value)
+
 
 def _bearer_auth(token: Token) -> Any:
     import httpx
@@ -484,18 +488,20 @@ def endpoint_url(settings: Settings) -> str:
 
 
 def token_of(settings: Settings) -> Token:
-    value = settings.token()
-    if not value:
+    # Only a Token (masked repr) is ever held in a local: a crash report that prints the locals
+    # of each frame (Textual does) cannot show the secret.
+    token = Token(settings.token())
+    if not token:
         raise SyncError(
             "未设置县级接收令牌（设置项 token，或环境变量 FIELDTUI_TOKEN）",
             "no county token set (setting `token`, or the FIELDTUI_TOKEN environment variable)",
         )
-    if not all(33 <= ord(ch) < 127 for ch in value):
+    if not token.is_header_safe():
         raise SyncError(
             "令牌含有空格、中文或其他不可用字符：请重新复制县级中心发放的令牌",
             "the token holds spaces or non-ASCII characters: copy it again from the county",
         )
-    return Token(value)
+    return token
 
 
 def _outcome(
