@@ -168,3 +168,23 @@ def test_an_empty_ledger_seals_with_no_rate(
     obj = parse_batch(store.batches.body(r.batch.id))
     assert obj["progress"]["rate"] is None and obj["stations"] == []
     assert r.batch.id == "00000000-0000-0000-0000-000000000007"
+
+
+def test_a_version_1_database_gains_the_batch_tables(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from fieldtui.store.db import DB_NAME
+    from fieldtui.store.migrations import MIGRATIONS
+
+    home = tmp_path / "old"
+    home.mkdir()
+    conn = sqlite3.connect(home / DB_NAME)
+    MIGRATIONS[0](sqlite_utils.Database(conn))
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    seen: list[int] = []
+    with open_store(home, before_migrate=lambda p, v: seen.append(v)) as store:
+        assert seen == [1]  # the backup hook ran before the migration
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert store.batches.all() == []
