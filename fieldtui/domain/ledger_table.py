@@ -431,8 +431,10 @@ class ImportPlan:
                 else f"将更新{len(self.updates)}个服务站："
             )
             for r in self.updates:
-                diffs = "; ".join(
-                    f"{c.label(lang)}: {_show(c.old, c.field, lang)} → {_show(c.new, c.field, lang)}"
+                colon, sep = (": ", "; ") if en else ("：", "；")
+                diffs = sep.join(
+                    f"{c.label(lang)}{colon}{_show(c.old, c.field, lang)} → "
+                    f"{_show(c.new, c.field, lang)}"
                     for c in r.changes
                 )
                 where = f"row {r.row}" if en else f"第{r.row}行"
@@ -466,7 +468,7 @@ class ImportPlan:
 
     def _describe(self, en: bool) -> str:
         if not self.kind:
-            return ""
+            return f"{self.source}:"
         if self.kind == "xlsx":
             what = f"XLSX, sheet {self.sheet!r}" if en else f"XLSX 工作表“{self.sheet}”"
         else:
@@ -604,6 +606,12 @@ _FOOTER = re.compile(
     r"经办人[:：]|填报单位|填报日期|制表日期|填表日期|日期[:：]|注[:：]|说明[:：]|备注[:：]|"
     r"联系电话[:：]|(\(|（)?盖章)"
 )
+
+
+def is_sign_off(text: str) -> bool:
+    """A total (合计 …) or a sign-off/note line under the table (填表人：…, 注：…)."""
+    t = clean_text(text).replace(" ", "")
+    return bool(_TOTAL.match(t) or _FOOTER.match(t))
 
 
 def _first_text(cells: Sequence[str]) -> str:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from fieldtui.domain.errors import Refusal
 from fieldtui.domain.ledger_table import (
     Cell,
+    Column,
     ImportPlan,
     Problem,
     Table,
@@ -35,6 +36,7 @@ from fieldtui.domain.ledger_table import (
     csv_guard,
     export_rows,
     find_header,
+    is_sign_off,
     ledger_fingerprint,
     refused,
 )
@@ -212,96 +214,91 @@ _PLAUSIBLE = re.compile(
 )
 
 
-def _utf8_lines(data: bytes) -> list[int]:
-    """Byte offsets of the lines that are valid UTF-8 Chinese text (two or more ideographs and
-    nothing exotic). Text in GBK is almost never that by chance, so a file with such lines and
-    invalid UTF-8 elsewhere is a UTF-8 file with a foreign row in it."""
-    found = []
+def _classify_lines(data: bytes) -> tuple[list[int], list[int]]:
+    """Byte offsets of the non-ASCII lines that are plausible UTF-8 Chinese text (two or more
+    ideographs, nothing exotic) and of those that are not UTF-8 at all. Text in GBK is almost
+    never plausible UTF-8 by chance, so a file with lines of both kinds mixes encodings."""
+    good: list[int] = []
+    bad: list[int] = []
     offset = 0
     for line in data.split(b"\n"):
         if any(b >= 0x80 for b in line):
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError:
-                pass
+                bad.append(offset)
             else:
                 if len(_CJK.findall(text)) >= 2 and _PLAUSIBLE.fullmatch(text):
-                    found.append(offset)
+                    good.append(offset)
         offset += len(line) + 1
-    return found
+    return good, bad
 
 
-def decode_csv(data: bytes, name: str = "") -> tuple[str, str]:
+_RESAVE_ZH = "请在 WPS/Excel 中把整个文件另存为“CSV UTF-8”或 .xlsx"
+_RESAVE_EN = "save the whole file again as 'CSV UTF-8' or .xlsx in WPS/Excel"
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes, trying UTF-8, UTF-8 with BOM, GBK and GB18030 in that order, strictly.
 
-    Returns (text, encoding). A file in none of them, or one that mixes UTF-8 with GBK rows, is
-    refused naming the first bad byte and its row.
+    Returns (text, encoding). A file in none of them, one that mixes UTF-8 with GBK rows, or a
+    UTF-8 file cut inside a character is refused naming the row and the first bad byte.
     """
-    where = f"{name}: " if name else ""
     data = data.rstrip(b"\x1a")  # an old DOS end-of-file mark
     bad = _binary_offset(data)
     if bad is not None:
-        row = _row_at(data, bad)
         raise _refuse(
-            f"{where}第{row}行（第{bad}字节）有二进制数据：这不是文本/CSV 文件，或文件已损坏",
-            f"{where}binary data at row {row} (byte {bad}): not a text/CSV file, or a damaged one",
-            row,
+            f"第{bad}字节起有二进制数据：这不是文本/CSV 文件，或文件已损坏",
+            f"binary data from byte {bad}: not a text/CSV file, or a damaged one",
+            _row_at(data, bad),
         )
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise _mixed(where, data, exc.start + 3, "UTF-8 BOM") from None
+            raise _not_utf8(data, exc.start + 3, "UTF-8 BOM") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        if _utf8_lines(data):
-            raise _mixed(where, data, exc.start, "UTF-8") from None
+        good, not_utf8 = _classify_lines(data)
+        if good and len(not_utf8) <= len(good):
+            raise _not_utf8(data, exc.start, "UTF-8") from None
+        if good:
+            raise _refuse(
+                f"文件混用了编码：大部分行是 GBK/GB18030，这一行却是 UTF-8。{_RESAVE_ZH}",
+                f"mixed encodings: most rows are GBK/GB18030 but this one is UTF-8; {_RESAVE_EN}",
+                _row_at(data, good[0]),
+            ) from None
     for encoding in ("gbk", "gb18030"):
         try:
-            text = data.decode(encoding)
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-        utf8 = _utf8_lines(data)
-        if utf8:
-            row = _row_at(data, utf8[0])
-            raise _refuse(
-                f"{where}文件混用了编码：大部分是 {encoding.upper()}，第{row}行却是 UTF-8。"
-                f"请在 WPS/Excel 中统一另存为“CSV UTF-8”或 .xlsx",
-                f"{where}mixed encodings: mostly {encoding.upper()}, but row {row} is UTF-8. "
-                f"Save the whole file again as 'CSV UTF-8' or .xlsx in WPS/Excel",
-                row,
-            )
-        return text, encoding
     try:
         data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        row = _row_at(data, exc.start)
         raise _refuse(
-            f"{where}无法识别文件编码（不是 UTF-8、GBK 或 GB18030）：第{row}行第{exc.start}字节起无法解码。"
-            f"请在 WPS/Excel 中另存为“CSV UTF-8”或 .xlsx",
-            f"{where}unknown encoding (not UTF-8, GBK or GB18030): cannot decode from byte "
-            f"{exc.start} on row {row}. Save it as 'CSV UTF-8' or .xlsx in WPS/Excel",
-            row,
+            f"无法识别文件编码（不是 UTF-8、GBK 或 GB18030）：第{exc.start}字节起无法解码。{_RESAVE_ZH}",
+            f"unknown encoding (not UTF-8, GBK or GB18030): cannot decode from byte "
+            f"{exc.start}; {_RESAVE_EN}",
+            _row_at(data, exc.start),
         ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _mixed(where: str, data: bytes, offset: int, label: str) -> LedgerFileError:
-    row = _row_at(data, offset)
+def _not_utf8(data: bytes, offset: int, label: str) -> LedgerFileError:
     return _refuse(
-        f"{where}文件是 {label} 编码，但第{row}行（第{offset}字节起）不是：可能混入了 GBK 编码的行，"
-        f"或文件被截断。请在 WPS/Excel 中统一另存为“CSV UTF-8”或 .xlsx",
-        f"{where}the file is {label} but row {row} (from byte {offset}) is not: a row in another "
-        f"encoding (GBK?) or a cut-off file. Save it again as 'CSV UTF-8' or .xlsx in WPS/Excel",
-        row,
+        f"文件是 {label} 编码，但这一行（第{offset}字节起）不是：可能混入了 GBK 编码的行，"
+        f"或文件被截断。{_RESAVE_ZH}",
+        f"the file is {label} but this row (from byte {offset}) is not: a row in another "
+        f"encoding (GBK?) or a cut-off file; {_RESAVE_EN}",
+        _row_at(data, offset),
     )
 
 
-def parse_csv(text: str, delimiter: str = ",", name: str = "") -> list[tuple[int, list[Cell]]]:
+def parse_csv(text: str, delimiter: str = ",") -> list[tuple[int, list[Cell]]]:
     """CSV text into numbered records. A quoted field left open at the end of the file (a cut-off
     file) is refused naming its row."""
-    where = f"{name}: " if name else ""
     rows: list[tuple[int, list[Cell]]] = []
     number = 0
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -313,14 +310,14 @@ def parse_csv(text: str, delimiter: str = ",", name: str = "") -> list[tuple[int
         row = number + 1
         if "unexpected end of data" in str(exc):
             raise _refuse(
-                f"{where}第{row}行的引号没有闭合，文件可能不完整（被截断）",
-                f"{where}row {row} opens a quote that never closes: the file may be cut off",
+                "这一行的引号没有闭合，文件可能不完整（被截断）",
+                "this row opens a quote that never closes: the file may be cut off",
                 row,
             ) from None
         if "field larger than field limit" in str(exc):
             raise _refuse(
-                f"{where}第{row}行的单元格过长，不像是台账",
-                f"{where}a cell on row {row} is far too long for a ledger",
+                "这一行的单元格过长，不像是台账",
+                "a cell on this row is far too long for a ledger",
                 row,
             ) from None
         # Stray text after a closing quote: read the file the lenient way Excel does.
@@ -334,35 +331,36 @@ def parse_csv(text: str, delimiter: str = ",", name: str = "") -> list[tuple[int
 
 
 def _read_csv(path: Path, data: bytes) -> Table:
-    text, encoding = decode_csv(data, path.name)
+    text, encoding = decode_csv(data)
     tables = []
     for delimiter in (",", "\t", ";"):
-        rows = parse_csv(text, delimiter, path.name)
+        rows = parse_csv(text, delimiter)
         table = Table(str(path), "csv", rows, encoding=encoding)
         header = find_header(rows)
         if header is not None:
-            _check_cut_off(text, rows, header.columns, path.name)
+            _check_cut_off(text, rows, header.columns)
             return table
         tables.append(table)
     return tables[0]
 
 
 def _check_cut_off(
-    text: str, rows: Sequence[tuple[int, Sequence[Cell]]], columns: Sequence[Any], name: str
+    text: str, rows: Sequence[tuple[int, Sequence[Cell]]], columns: Sequence[Column]
 ) -> None:
-    """A CSV whose last record has no line end and fewer fields than the header names was cut off
-    (Excel and WPS end every record, the last one too, with a line break and write every field)."""
+    """A CSV whose last record has no line end and fewer fields than the header needs was cut
+    off: Excel and WPS end every record, the last one too, with a line break, and write every
+    field. (A file cut inside the last field of a record, or exactly at a line end, cannot be
+    told from a complete one.) A sign-off line under the table may be short."""
     if not rows or text.endswith(("\n", "\r")):
         return
     row, cells = rows[-1]
-    if not any(str(c).strip() for c in cells):
-        return
     needed = max((c.index for c in columns if c.field), default=0) + 1
-    if len(cells) < needed:
+    first = next((str(c) for c in cells if str(c).strip()), "")
+    if len(cells) < needed and not is_sign_off(first):
         raise _refuse(
-            f"{name}: 第{row}行不完整（只有{len(cells)}列，表头有{needed}列，且没有换行结尾）：文件可能被截断",
-            f"{name}: row {row} is incomplete ({len(cells)} of {needed} columns, and no line "
-            f"end): the file looks cut off",
+            f"这一行不完整（只有{len(cells)}列，表头有{needed}列，且没有换行结尾）：文件可能被截断",
+            f"this row is incomplete ({len(cells)} of {needed} columns, and no line end): "
+            f"the file looks cut off",
             row,
         )
 

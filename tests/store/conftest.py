@@ -1,0 +1,38 @@
+"""Fixtures for the store tests: a fresh store in a temporary home, the campaign, a CSV writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ledger_files import csv_bytes
+
+from fieldtui.campaigns import active
+from fieldtui.domain.rubric import Campaign
+from fieldtui.store.store import Store, open_store
+
+
+@pytest.fixture(scope="session")
+def campaign() -> Campaign:
+    return active(None)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(tmp_path / "home")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    def write(
+        rows: Sequence[Sequence[Any]], encoding: str = "utf-8", name: str = "台账.csv"
+    ) -> Path:
+        path = tmp_path / name
+        path.write_bytes(csv_bytes(rows, encoding))
+        return path
+
+    return write
