@@ -1,0 +1,42 @@
+"""Fixtures for CLI tests: a temporary home, and the command run in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for var in ("FIELDTUI_HOME", "FIELDTUI_LANG", "FIELDTUI_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def fieldtui(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """``fieldtui(*args)`` runs ``fieldtui --home HOME *args`` in this process."""
+    from fieldtui.cli import main
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(["--home", str(home), *args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
