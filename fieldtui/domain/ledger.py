@@ -195,7 +195,11 @@ def validate_values(
 
     def raw(key: str) -> str:
         value = values.get(key)
-        return "" if value is None else str(value)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))  # a phone a spreadsheet stored as 13800000000.0
+        return str(value)
 
     errors: list[FieldError] = []
     name = clean_text(raw("name"))

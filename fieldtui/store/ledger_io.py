@@ -148,8 +148,10 @@ def read_table(path: Path) -> Table:
             f"{name} is an Excel 97-2003 (.xls) or WPS (.et) file, or a password-protected "
             f"workbook, which cannot be imported: {_SAVE_AS_EN} (remove any password first)",
         )
-    if data.startswith(ZIP_MAGICS):
-        return _read_zip(path, data)
+    if data.startswith(ZIP_MAGICS) or (
+        suffix in XLSX_SUFFIXES and b"PK\x03\x04".startswith(data[:4])
+    ):
+        return _read_zip(path, data)  # a workbook, or the first bytes of one
     if suffix in (".xls", ".et", ".ett", ".xlt", ".ods", ".numbers", ".wps", ".xlsb"):
         raise _refuse(
             f"不支持 {suffix} 文件：{_SAVE_AS_ZH}，或另存为 CSV（UTF-8）",
@@ -216,8 +218,9 @@ _PLAUSIBLE = re.compile(
 
 def _classify_lines(data: bytes) -> tuple[list[int], list[int]]:
     """Byte offsets of the non-ASCII lines that are plausible UTF-8 Chinese text (two or more
-    ideographs, nothing exotic) and of those that are not UTF-8 at all. Text in GBK is almost
-    never plausible UTF-8 by chance, so a file with lines of both kinds mixes encodings."""
+    ideographs, nothing exotic) and of those that are not UTF-8 at all, in file order. Text in
+    GBK is almost never plausible UTF-8 by chance, so a file with lines of both kinds mixes
+    encodings."""
     good: list[int] = []
     bad: list[int] = []
     offset = 0
@@ -261,7 +264,9 @@ def decode_csv(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         good, not_utf8 = _classify_lines(data)
-        if good and len(not_utf8) <= len(good):
+        # The file is in the encoding its first Chinese line (the title or the header, what the
+        # office's software wrote) is in; lines in the other one were pasted in.
+        if good and (not not_utf8 or good[0] < not_utf8[0]):
             raise _not_utf8(data, exc.start, "UTF-8") from None
         if good:
             raise _refuse(

@@ -101,7 +101,7 @@ def test_invisible_characters_are_dropped():
 
 
 def test_validate_values_equals_validate():
-    raw = {"name": " 甲村 ", "phone": "138-0000-0000", "people_served": "35人", "veterans": 20.0}
+    raw = {"name": " 甲村 ", "phone": 1.38e10, "people_served": "35人", "veterans": 20.0}
     data, errors = validate_values(raw, "023")
     assert errors == []
     assert data == StationInput("甲村", phone="13800000000", people_served=35, veterans=20)
