@@ -541,9 +541,11 @@ def _assign(texts: Sequence[str]) -> tuple[Column, ...] | None:
 
 
 def find_header(rows: Sequence[tuple[int, Sequence[Cell]]]) -> Header | None:
-    """The first row, among the first HEADER_SCAN_ROWS non-blank ones, that names a station
-    column (and one more known column, unless the name column's title is unmistakable). A second
-    header row under it (负责人 merged over 姓名 | 职务) is joined to it."""
+    """The header among the first HEADER_SCAN_ROWS non-blank rows: a row that names a station
+    column (and one more known column, unless the name column's title is unmistakable); of
+    several, the one naming the most fields, then the first. A second header row under it
+    (负责人 merged over 姓名 | 职务) is joined to it."""
+    best: tuple[int, Header] | None = None
     seen = 0
     for pos, (rownum, cells) in enumerate(rows):
         texts = _row_texts(cells)
@@ -555,15 +557,22 @@ def find_header(rows: Sequence[tuple[int, Sequence[Cell]]]) -> Header | None:
         cols = _assign(texts)
         if cols is None:
             continue
+        header = Header(rownum, pos, _trim(cols))
         if pos + 1 < len(rows):
             joined = _join_subheader(texts, _row_texts(rows[pos + 1][1]), cols)
             if joined is not None:
-                return Header(rownum, pos + 1, joined)
-        # Trailing blank header cells are not columns.
-        while cols and not cols[-1].header:
-            cols = cols[:-1]
-        return Header(rownum, pos, cols)
-    return None
+                header = Header(rownum, pos + 1, joined)
+        score = len({c.field for c in header.columns if c.field})
+        if best is None or score > best[0]:
+            best = (score, header)
+    return best[1] if best else None
+
+
+def _trim(cols: tuple[Column, ...]) -> tuple[Column, ...]:
+    """Trailing blank header cells are not columns."""
+    while cols and not cols[-1].header:
+        cols = cols[:-1]
+    return cols
 
 
 def _join_subheader(
@@ -591,11 +600,7 @@ def _join_subheader(
     if not changed:
         return None
     new = _assign(joined)
-    if new is None:
-        return None
-    while new and not new[-1].header:
-        new = new[:-1]
-    return new
+    return None if new is None else _trim(new)
 
 
 # -- reading rows -------------------------------------------------------------------------------

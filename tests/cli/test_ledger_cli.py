@@ -213,3 +213,46 @@ def test_python_m_fieldtui_imports_and_exports(tmp_path):
     assert r.returncode == 1
     assert "row 3, column 联系电话" in r.stdout
     assert r.stderr.strip() == "fieldtui: import refused: 1 problem(s) in bad.csv, nothing written"
+
+
+@pytest.mark.parametrize(("answer", "written"), [("n", False), ("y", True), ("是", True)])
+def test_updates_are_confirmed_on_a_terminal(
+    fieldtui, home, tmp_path, monkeypatch, answer, written
+):
+    """On a terminal, updating existing stations asks first. (Standing in for a terminal: the
+    answer is fed to input() and stdin claims to be a tty.)"""
+    fieldtui("ledger", "import", str(write_csv(tmp_path / "a.csv", [HEADER, *ROWS])))
+    before = dump(home)
+    changed = [ROWS[0], ["2", "长乐村退役军人服务站", "张建军", "王小红", "72345678", "60", ""]]
+    path = write_csv(tmp_path / "b.csv", [HEADER, *changed])
+    asked = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    r = fieldtui("ledger", "import", str(path))
+    assert r.code == 0
+    assert asked == ["确认写入台账？[y/N] "]
+    assert "将更新1个服务站" in r.out
+    assert (dump(home) != before) is written
+    if not written:
+        assert "已取消，未写入。" in r.out
+    asked.clear()
+    fieldtui("ledger", "import", str(path), "--yes")
+    assert asked == []
+
+
+def test_docs_show_every_key_of_the_import_json(fieldtui, tmp_path):
+    """docs/cli.md documents the import's JSON object: the example has exactly its keys."""
+    import re
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text.split("### `fieldtui ledger import")[1].split("### ")[0]
+    example = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+    bad = write_csv(tmp_path / "bad.csv", [HEADER, *ROWS, ["3", "", "", "", "12", "", ""]])
+    data = fieldtui("ledger", "import", str(bad), "--json").json()
+    assert set(data) == set(example)
+    assert set(data["problems"][0]) == set(example["problems"][0])
+    assert set(data["added"][0]) == set(example["added"][0])
+    section = text.split("### `fieldtui ledger export")[1]
+    example = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+    data = fieldtui("ledger", "export", str(tmp_path / "x.csv"), "--json").json()
+    assert set(data) == set(example)

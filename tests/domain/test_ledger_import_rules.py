@@ -199,3 +199,15 @@ def test_build_plan_is_pure_and_reports_by_row():
         ("phone", "13800000000", "13900000000")
     ]
     assert [r.data.people_served for r in plan.adds] == [100]
+
+
+def test_a_title_that_is_a_column_name_does_not_hide_the_header():
+    rows = [
+        (1, ["退役军人服务站"] * 4),  # a merged title that happens to read like a column
+        (2, ["序号", "服务站名称", "联系人", "联系电话"]),
+        (3, ["1", "甲村服务站", "王五", "13800000000"]),
+    ]
+    header = find_header(rows)
+    assert header is not None
+    assert header.row == 2
+    assert [c.field for c in header.columns] == ["", "name", "contact", "phone"]
