@@ -13,6 +13,8 @@ Rules decided here (also in docs/cli.md):
   case and spaces; a name that occurs twice in the file is a problem;
 - a column the file does not have leaves that field of an existing station as it is; an empty
   cell in a column the file has clears it (the file is the officer's current ledger);
+- 是 in a 是否书记或主任 column does not overwrite a ledger that already says which (书记,
+  主任 or 书记兼主任);
 - a row naming an archived station is not imported (its data is still checked) and the plan
   lists it: restoring a station is a deliberate act in the ledger screen, not a side effect of
   re-importing an old file;
@@ -30,7 +32,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from fieldtui.domain.ledger import (
     FIELD_LABELS,
@@ -776,6 +778,9 @@ def build_plan(
             archived.append(PlannedRow(rownum, data, match.id, (), match.archived))
             continue
         old = match.as_input()
+        if data.head_role == "either" and old.head_role in ("secretary", "director", "both"):
+            # 是 in a 是否书记或主任 column agrees with the ledger's more precise role: keep it.
+            data = replace(data, head_role=old.head_role)
         changes = tuple(
             FieldChange(f, getattr(old, f), getattr(data, f))
             for f in INPUT_FIELDS

@@ -211,3 +211,19 @@ def test_a_title_that_is_a_column_name_does_not_hide_the_header():
     assert header is not None
     assert header.row == 2
     assert [c.field for c in header.columns] == ["", "name", "contact", "phone"]
+
+
+def test_yes_does_not_blur_a_precise_role():
+    existing = [Station(1, "甲村服务站", head_role="both"), Station(2, "乙村服务站", head_role="")]
+    table = Table(
+        "mem.csv",
+        "csv",
+        [
+            (1, ["服务站名称", "是否书记或主任"]),
+            (2, ["甲村服务站", "是"]),
+            (3, ["乙村服务站", "是"]),
+        ],
+    )
+    plan = build_plan(table, existing, "023")
+    assert [r.data.name for r in plan.unchanged] == ["甲村服务站"]
+    assert [(c.old, c.new) for c in plan.updates[0].changes] == [("", "either")]

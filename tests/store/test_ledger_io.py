@@ -96,7 +96,12 @@ def imported(store, campaign, path):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_csv_in_each_encoding_with_a_title_row(store, campaign, write_csv, encoding):
-    rows = [[TITLE] + [""] * 9, HEADER, *ROWS]
+    rows = [
+        [TITLE] + [""] * 9,
+        ["填报单位（盖章）：XX镇", "", "", "", "", "", "2023年4月"],
+        HEADER,
+        *ROWS,
+    ]
     if encoding == "gb18030":
         # A name only GB18030 can hold (U+2A6A5, CJK extension B), so GBK must fail first.
         rows = [*rows, [4, "𪚥村退役军人服务站", "𪚥村", "", "", "", "", "", "", ""]]
@@ -104,7 +109,7 @@ def test_csv_in_each_encoding_with_a_title_row(store, campaign, write_csv, encod
     plan = imported(store, campaign, path)
     assert plan.kind == "csv"
     assert plan.encoding == encoding
-    assert plan.header_row == 2
+    assert plan.header_row == 3
     got = ledger(store)
     for name, want in EXPECTED.items():
         assert got[name] == want
