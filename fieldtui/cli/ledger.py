@@ -65,7 +65,10 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         for line in plan.report(ctx.lang):
             ctx.out(line)
     if will_write and plan.updates and not (args.yes or args.json) and sys.stdin.isatty():
-        answer = input(ctx.t("确认写入台账？[y/N] ", "Write these changes? [y/N] "))
+        try:
+            answer = input(ctx.t("确认写入台账？[y/N] ", "Write these changes? [y/N] "))
+        except EOFError:
+            answer = ""
         if answer.strip().lower() not in ("y", "yes", "是"):
             ctx.out(ctx.t("已取消，未写入。", "Cancelled; nothing written."))
             return 0
