@@ -163,7 +163,7 @@ async def post_batch(request: Request) -> Response:
         )
     key = request.headers.get("idempotency-key", "")
     if not _UUID.fullmatch(key):
-        _note(request, error="invalid_header")
+        _note(request, error="invalid_header", path="Idempotency-Key")
         return _error(
             Rejection(
                 422,
@@ -176,7 +176,7 @@ async def post_batch(request: Request) -> Response:
     _note(request, batch=key)
     digest = parse_content_digest(request.headers.get("content-digest", ""))
     if digest is None:
-        _note(request, error="invalid_header")
+        _note(request, error="invalid_header", path="Content-Digest")
         return _error(
             Rejection(
                 422,
