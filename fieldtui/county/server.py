@@ -186,7 +186,7 @@ async def post_batch(request: Request) -> Response:
             ),
             close=True,
         )
-    if key in county.inflight:
+    if opts.dedup and key in county.inflight:
         _note(request, error="in_flight")
         return _error(
             Rejection(

@@ -250,6 +250,7 @@ class FaultProxy:
         self._thread: threading.Thread | None = None
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._transports: set[asyncio.BaseTransport] = set()
         if callable(plan):
             self._plan_fn = plan
         elif plan is not None:
@@ -307,7 +308,7 @@ class FaultProxy:
             self._loop = loop
             try:
                 self._server = loop.run_until_complete(
-                    asyncio.start_server(self._handle, "127.0.0.1", 0)
+                    loop.create_server(self._protocol, "127.0.0.1", 0)
                 )
                 self.port = self._server.sockets[0].getsockname()[1]
             except BaseException as exc:  # pragma: no cover - reported to start()
@@ -333,11 +334,16 @@ class FaultProxy:
             return
 
         async def shutdown() -> None:
+            await asyncio.sleep(0.05)  # connections waiting to be accepted reach their handlers
             if self._server is not None:
                 self._server.close()
-            for t in list(self._tasks):
+            tasks = list(self._tasks)
+            for t in tasks:
                 t.cancel()
-            await asyncio.sleep(0)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for transport in list(self._transports):
+                transport.abort()
+            await asyncio.sleep(0.01)  # let the transports close
 
         fut = asyncio.run_coroutine_threadsafe(shutdown(), loop)
         try:
@@ -364,6 +370,25 @@ class FaultProxy:
         return False
 
     # -- the work --------------------------------------------------------------------------------
+
+    def _protocol(self) -> asyncio.Protocol:
+        owner = self
+
+        class Protocol(asyncio.StreamReaderProtocol):
+            seen: asyncio.BaseTransport | None = None
+
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.seen = transport
+                owner._transports.add(transport)
+                super().connection_made(transport)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                if self.seen is not None:
+                    owner._transports.discard(self.seen)
+                super().connection_lost(exc)
+
+        reader = asyncio.StreamReader(limit=HEAD_LIMIT * 2)
+        return Protocol(reader, self._handle)
 
     async def _handle(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -456,9 +481,9 @@ class FaultProxy:
                     return None
                 rec.upstream_status = resp.status
                 raw = await _read_response_body(ureader, resp)
+                rec.delivered = True
                 cwriter.write(resp.head + raw)
                 await cwriter.drain()
-                rec.delivered = True
                 return None
             # truncate with a rewritten length: the server answers a complete short request
         elif f.kind == "drip":
@@ -482,9 +507,9 @@ class FaultProxy:
             return None
         if f.kind == "delay":
             await asyncio.sleep(f.seconds)
+        rec.delivered = True  # set first: the client may act on the answer at once
         cwriter.write(resp.head + raw)
         await cwriter.drain()
-        rec.delivered = True
         if resp.close or req.close or (f.kind == "truncate"):
             return None
         return rest
