@@ -14,7 +14,9 @@ Each stalled client only holds its own coroutine: the event loop serves everyone
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -153,6 +155,10 @@ def guarded_h11_protocol(head_timeout: float) -> type:
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
+            sock = transport.get_extra_info("socket")
+            if sock is not None:  # small answers go out at once (no Nagle/delayed-ACK stall)
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._arm_head_timer()
 
         def data_received(self, data: bytes) -> None:

@@ -37,6 +37,7 @@ ERROR_CODES: dict[str, str] = {
     "invalid_batch": "422: schema, campaign, rubric or totals wrong; `path` names the place",
     "conflicting_batch": "422: the batch id was already received with another digest; never retry",
     "rate_limited": "429: too many requests; wait Retry-After seconds",
+    "unavailable": "503: the county database is busy or failing; nothing was stored; retry",
 }
 
 
@@ -131,6 +132,7 @@ def document() -> dict[str, Any]:
                         "415": _error("not application/json"),
                         "422": _error("invalid headers or batch; `path` names the place"),
                         "429": _error("too many requests", retry_after),
+                        "503": _error("database busy or failing; retry", retry_after),
                     },
                 }
             },

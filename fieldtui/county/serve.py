@@ -17,7 +17,9 @@ def bind(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free port. Listening before uvicorn starts means a
     client that connects early waits in the backlog instead of being refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio turns Nagle off (TCP_NODELAY) only on accepted sockets
+    # whose proto says TCP; with proto 0 every keep-alive answer waited ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fieldtui.county.auth import bearer_token, match_token
-from fieldtui.county.intake import Rejection, submit
+from fieldtui.county.intake import Accepted, Rejection, lookup, parse, store_checked, validate
 from fieldtui.county.limits import RateLimiter, ReadDeadline, retry_after
 from fieldtui.county.openapi import HEALTH_PATH, OPENAPI_PATH, document
 from fieldtui.county.store import CountyStore, TokenHash
@@ -91,6 +92,21 @@ def _note(request: Request, **fields: Any) -> None:
     request.scope.setdefault("fieldtui.log", {}).update(fields)
 
 
+def _unavailable(request: Request, exc: sqlite3.Error) -> JSONResponse:
+    """The database is busy (another writer held it too long) or failing (disk full): nothing
+    was stored; the client retries."""
+    log.error("database error: %s", exc)
+    _note(request, error="unavailable")
+    return _error(
+        Rejection(
+            503,
+            "unavailable",
+            "the county database cannot take the batch right now; nothing was stored, retry",
+            headers={"Retry-After": "5"},
+        )
+    )
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "-"
 
@@ -110,6 +126,30 @@ def _match(store: CountyStore, token: str) -> TokenHash | None:
     return match_token(token, store.active_tokens())
 
 
+async def _take_in(
+    county: County, body: bytes, found: TokenHash, key: str, digest: str
+) -> Accepted:
+    """The steps of :func:`intake.submit`: the pure ones on the worker threads, the database
+    ones on the database thread, so one batch's validation overlaps another's commit."""
+    opts = county.options
+    loop = asyncio.get_running_loop()
+    parsed = await loop.run_in_executor(
+        None, partial(parse, body, token_unit=found.unit, key=key, declared_digest=digest)
+    )
+    known = await county.db(lookup, county.store, parsed, registered_only=False, dedup=opts.dedup)
+    if known is not None:
+        return known
+    checked = await loop.run_in_executor(None, validate, parsed, county.campaigns)
+    return await county.db(
+        store_checked,
+        county.store,
+        checked,
+        source="push",
+        token_id=found.id,
+        dedup=opts.dedup,
+    )
+
+
 async def post_batch(request: Request) -> Response:
     county: County = request.app.state.county
     opts = county.options
@@ -124,7 +164,10 @@ async def post_batch(request: Request) -> Response:
             close=True,
         )
     token = bearer_token(request.headers.get("authorization"))
-    found = None if token is None else await county.db(_match, county.store, token)
+    try:
+        found = None if token is None else await county.db(_match, county.store, token)
+    except sqlite3.Error as exc:
+        return _unavailable(request, exc)
     token = None  # keep the secret out of locals from here on
     if found is None:
         _note(request, error="unauthorized")
@@ -208,21 +251,12 @@ async def post_batch(request: Request) -> Response:
             _note(request, error="client gone")
             return Response(status_code=400)  # nobody is listening any more
         try:
-            outcome = await county.db(
-                submit,
-                county.store,
-                county.campaigns,
-                body,
-                source="push",
-                token_unit=found.unit,
-                token_id=found.id,
-                key=key,
-                declared_digest=digest,
-                dedup=opts.dedup,
-            )
+            outcome = await _take_in(county, body, found, key, digest)
         except Rejection as rej:
             _note(request, error=rej.code, path=rej.path)
             return _error(rej)
+        except sqlite3.Error as exc:
+            return _unavailable(request, exc)
     finally:
         county.inflight.discard(key)
     _note(request, outcome="stored" if outcome.created else "duplicate")

@@ -285,3 +285,23 @@ def test_health_and_unknown_routes(county, client) -> None:
     assert client.get(county.url + "/api/v1/health").json() == {"status": "ok"}
     assert client.get(county.url + "/nothing").status_code == 404
     assert client.get(county.url + API_PATH).status_code == 405
+
+
+def test_a_busy_database_gets_503_and_the_retry_succeeds(county, client, factory) -> None:
+    """Another writer (a long `county import`) holds the database past the busy timeout."""
+    import sqlite3
+
+    from fieldtui.county.store import DB_NAME
+
+    b = factory.seal(A)
+    holder = sqlite3.connect(county.home / DB_NAME, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        r = _post(client, county, b.body, b.headers(county.tokens[A]))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.status_code == 503 and _error(r)["error"] == "unavailable"
+    assert r.headers["retry-after"] == "5"
+    assert _post(client, county, b.body, b.headers(county.tokens[A])).status_code == 201
+    assert county.copies() == {b.batch_id: 1}
