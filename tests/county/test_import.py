@@ -167,3 +167,23 @@ def test_oversized_members_are_refused_before_reading(tmp_path, factory) -> None
         zf.writestr("batch.json", b" " * (20 * 1024 * 1024))  # compresses to ~20 KB
     out = _import(home, z, check=False)
     assert out["refused"] == 1 and "over the limit" in out["results"][0]["message"]
+
+
+def test_import_json_matches_the_documented_shape(tmp_path, factory) -> None:
+    from tests.county.test_report import _doc_examples
+
+    doc = next(d for d in _doc_examples() if "results" in d)
+    documented = {r["status"]: set(r) for r in doc["results"]}
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    good = tmp_path / "good.json"
+    good.write_bytes(factory.seal(A).body)
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(factory.seal(A, change=lambda c: c["visits"][0].update(total=1)).body)
+    first = _import(home, good)
+    out = _import(home, good, bad, check=False)
+    assert set(out) - {"_code", "_stderr"} == set(doc)
+    results = first["results"] + out["results"]
+    assert [r["status"] for r in results] == ["stored", "duplicate", "refused"]
+    for r in results:
+        assert set(r) == documented[r["status"]], r

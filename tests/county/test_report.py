@@ -213,3 +213,33 @@ def test_report_end_to_end_over_pushes_and_imports(
     assert "未报送" in zh and "全县" in zh
     bad = fieldtui(county.home, "county", "report", "--quarter", "2023Q9", check=False)
     assert bad.returncode == 2 and "2023Q9" in bad.stderr
+
+
+def _doc_examples() -> list[dict]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text.split("## county", 1)[1]
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.S)]
+
+
+def _shape(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return None
+
+
+def test_docs_cli_md_shows_the_real_json_shapes() -> None:
+    docs = {frozenset(d): d for d in _doc_examples()}
+    report = county_report(
+        CAMPAIGN,
+        ["甲镇", "乙镇"],
+        [sb("甲镇", "2023Q2", "2023-06-20T10:00:00+08:00", "2023-06-20T10:00:00+08:00")],
+        NOW,
+        "2023Q2",
+    )
+    doc = docs[frozenset(report)]
+    assert _shape(doc) == _shape(report)
