@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import signal
 import socket
 import sys
@@ -20,7 +22,8 @@ def bind(host: str, port: int) -> socket.socket:
     # proto=IPPROTO_TCP matters: asyncio turns Nagle off (TCP_NODELAY) only on accepted sockets
     # whose proto says TCP; with proto 0 every keep-alive answer waited ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if os.name != "nt":  # on Windows SO_REUSEADDR would let another process share the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
     except OSError:
@@ -31,12 +34,23 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _ChinaTimeFormatter(logging.Formatter):
+    """Log times in +08:00, like the receipts, whatever the server's own time zone."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        from fieldtui.domain.rubric import CHINA_TZ
+
+        return dt.datetime.fromtimestamp(record.created, CHINA_TZ).isoformat(
+            timespec="milliseconds"
+        )
+
+
 def configure_logging(log_file: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = _ChinaTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("fieldtui.county", "uvicorn", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers.clear()

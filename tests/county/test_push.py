@@ -86,6 +86,7 @@ def test_wrong_missing_malformed_and_non_ascii_tokens_get_401(county, client, fa
         "Bearer 令牌令牌令牌令牌令牌令牌".encode(),
         b"Bearer \xff\xfeabcdefghijklmnopqrstuvwxyz",
         "Bearer ñ".encode("latin-1"),
+        b"Bearer abc\x7fdefghijklmnopqrstu",
     ):
         headers = {**good}
         headers.pop("Authorization")
@@ -94,7 +95,7 @@ def test_wrong_missing_malformed_and_non_ascii_tokens_get_401(county, client, fa
             content=b.body,
             headers=[*headers.items(), (b"Authorization", raw)],
         )
-        assert r.status_code in (400, 401), (raw, r.status_code)
+        assert r.status_code == 401, (raw, r.status_code)
     assert county.copies() == {}
     assert county.proc.poll() is None
 
