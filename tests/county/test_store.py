@@ -122,3 +122,20 @@ def test_county_never_imports_textual_and_the_cli_loads_the_server_only_to_serve
         "httpx",
     ):
         assert heavy not in mods, heavy
+
+
+def test_serve_refuses_a_port_in_use_with_one_line(tmp_path: Path) -> None:
+    import socket
+
+    from tests.support.county_server import fieldtui
+
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        r = fieldtui(tmp_path, "county", "serve", "--port", str(port), check=False)
+    finally:
+        taken.close()
+    assert r.returncode == 2
+    assert f"127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr

@@ -15,8 +15,16 @@ both use it::
 next on a kept-alive one) takes the next fault of the *plan*: the faults given to ``script()``
 in order, then the ``default`` (``Fault.passthrough()`` unless set with ``set_default``). A plan can
 also be a function ``plan(n) -> Fault`` of the request number ``n`` (0, 1, 2, ...), e.g. seeded
-random faults; ``script([...])`` with N failures then pass is "fail the first N connections" (a failed request
-ends its connection, so the next request comes on a new one).
+random faults (``set_plan(fn)``, or ``FaultProxy(port, plan=fn_or_list, default=fault)``).
+``script([...])`` with N failures then pass is "fail the first N connections": a failed request
+ends its connection, so the client's retry comes on a new one.
+
+**How it forwards.** The proxy reads each request (head and whole body, Content-Length or
+chunked) from the client first, then forwards it as the fault says, then reads the server's
+whole response and passes it back (or not). So the client's send always completes; faults act
+on what reaches the server and on the answer. Blocking methods (``start``, ``stop``,
+``wait_idle``) must not be called from an event loop the test is running on; everything else is
+thread-safe.
 
 **Faults** (class methods of :class:`Fault`):
 
@@ -40,7 +48,7 @@ ends its connection, so the next request comes on a new one).
 - ``drop_response()`` — "close after commit": forward the request completely, read the server's
   whole response, then reset the client's connection without sending any of it.
 
-Faults that cut the body need a request with Content-Length (what httpx sends for bytes bodies).
+Faults that cut the body count bytes of the body as sent (raw chunked framing included).
 
 **Records.** ``proxy.records`` lists one :class:`Record` per request: its number, the fault, the
 request body bytes forwarded, the upstream status if a response was read, and whether the
