@@ -271,6 +271,14 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
 
 
+_CONTROL = {i: f"\\x{i:02x}" for i in [*range(32), 127]}
+
+
+def _clean(value: Any) -> str:
+    """A value for a log line: no control characters (no forged lines), bounded."""
+    return str(value).translate(_CONTROL)[:160]
+
+
 class AccessLog:
     """One log line per request. Never logs headers, bodies or the query string."""
 
@@ -294,7 +302,7 @@ class AccessLog:
             await self.app(scope, receive, logged_send)
         finally:
             client = scope.get("client") or ("-", 0)
-            extra = " ".join(f"{k}={v}" for k, v in scope.get("fieldtui.log", {}).items())
+            extra = " ".join(f"{k}={_clean(v)}" for k, v in scope.get("fieldtui.log", {}).items())
             log.info(
                 "%s %s %s %s %.1fms %s",
                 client[0],

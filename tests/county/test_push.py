@@ -306,3 +306,14 @@ def test_a_busy_database_gets_503_and_the_retry_succeeds(county, client, factory
     assert r.headers["retry-after"] == "5"
     assert _post(client, county, b.body, b.headers(county.tokens[A])).status_code == 201
     assert county.copies() == {b.batch_id: 1}
+
+
+def test_request_log_cannot_be_forged_through_field_names(county, client, factory) -> None:
+    b = factory.seal(A)
+    body = json.dumps({"batch_id": b.batch_id, "x\nFORGED line": 1}).encode()
+    r = _post(client, county, body, push_headers(body, county.tokens[A], b.batch_id))
+    assert r.status_code == 422 and "\n" in r.json()["path"]
+    county.stop()
+    lines = county.log().splitlines()
+    assert not any(line.startswith("FORGED") for line in lines)
+    assert any("\\x0aFORGED" in line for line in lines)
