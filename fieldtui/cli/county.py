@@ -356,37 +356,57 @@ def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 
 
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cells(*cols: tuple[str, int, str]) -> str:
+    """Columns (text, width, align '<' or '>') padded by display width (Chinese is double)."""
+    out = []
+    for text, width, align in cols:
+        pad = " " * max(0, width - _width(text))
+        out.append(text + pad if align == "<" else pad + text)
+    return "  ".join(out).rstrip()
+
+
 def _print_report(ctx: Context, report: dict[str, Any]) -> None:
+    t = ctx.t
     if not report["periods"]:
-        ctx.out(ctx.t("还没有到期或已收到的期间", "no period is due or has batches yet"))
+        ctx.out(t("还没有到期或已收到的期间", "no period is due or has batches yet"))
     for p in report["periods"]:
         c = p["county"]
-        ctx.out(
-            ctx.t(
-                f"{p['period']}  截止 {p['due'][:16].replace('T', ' ')}  目标 {p['target']:.0%}",
-                f"{p['period']}  due {p['due'][:16].replace('T', ' ')}  target {p['target']:.0%}",
-            )
-        )
-        ctx.out(ctx.t("  镇乡            服务站 达标 达标率  需达标 状态   报送",
-                      "  township      stations passed rate needed state  submitted"))  # fmt: skip
+        due = p["due"][:16].replace("T", " ")
+        ctx.out(t(f"{p['period']}  截止 {due}  目标 {p['target']:.0%}",
+                  f"{p['period']}  due {due}  target {p['target']:.0%}"))  # fmt: skip
+        ctx.out("  " + _cells(
+            (t("镇乡", "township"), 16, "<"), (t("服务站", "stations"), 8, ">"),
+            (t("达标", "passed"), 6, ">"), (t("达标率", "rate"), 6, ">"),
+            (t("需达标", "needed"), 6, ">"), (t("状态", "state"), 6, "<"),
+            (t("报送时间", "submitted"), 16, "<"),
+        ))  # fmt: skip
         for r in p["townships"]:
-            state = ctx.t("达到", "met") if r["met"] else ctx.t("未达", "behind")
-            when = r["submitted_at"][:16].replace("T", " ")
+            state = t("达到", "met") if r["met"] else t("未达", "behind")
             late = (
-                ctx.t(f"  逾期 {r['late_by_days']:g} 天", f"  late by {r['late_by_days']:g} d")
+                t(f"逾期 {r['late_by_days']:g} 天", f"late by {r['late_by_days']:g} d")
                 if r["late"]
-                else ""
+                else t("按时", "on time")
             )
-            ctx.out(f"  {r['unit']:<14}{r['stations']:>6}{r['passed']:>6}{_pct(r['rate']):>7}"
-                    f"{r['needed']:>7}  {state:<5}{when}{late}")  # fmt: skip
+            ctx.out("  " + _cells(
+                (r["unit"], 16, "<"), (str(r["stations"]), 8, ">"), (str(r["passed"]), 6, ">"),
+                (_pct(r["rate"]), 6, ">"), (str(r["needed"]), 6, ">"), (state, 6, "<"),
+                (r["submitted_at"][:16].replace("T", " "), 16, "<"), (late, 0, "<"),
+            ))  # fmt: skip
         for unit in p["missing"]:
-            ctx.out(f"  {unit:<14}{ctx.t('未报送', 'missing'):>6}")
-        state = ctx.t("达到", "met") if c["met"] else ctx.t("未达", "behind")
-        ctx.out(ctx.t(f"  全县：{c['townships']} 个镇乡报送，服务站 {c['stations']}，达标 {c['passed']}，"
-                      f"达标率 {_pct(c['rate'])}（需 {c['needed']}），{state}；未报送 {len(p['missing'])}，逾期 {c['late']}",
-                      f"  county: {c['townships']} townships reported, {c['stations']} stations, "
-                      f"{c['passed']} passed, rate {_pct(c['rate'])} (needs {c['needed']}), {state}; "
-                      f"missing {len(p['missing'])}, late {c['late']}"))  # fmt: skip
+            ctx.out("  " + _cells((unit, 16, "<"), (t("未报送", "missing"), 8, ">")))
+        state = t("达到", "met") if c["met"] else t("未达", "behind")
+        ctx.out(t(f"  全县：{c['townships']} 个镇乡报送，服务站 {c['stations']}，达标 {c['passed']}，"
+                  f"达标率 {_pct(c['rate'])}（需 {c['needed']}），{state}；"
+                  f"未报送 {len(p['missing'])}，逾期 {c['late']}",
+                  f"  county: {c['townships']} townships reported, {c['stations']} stations, "
+                  f"{c['passed']} passed, rate {_pct(c['rate'])} (needs {c['needed']}), {state}; "
+                  f"missing {len(p['missing'])}, late {c['late']}"))  # fmt: skip
 
 
 def cmd_openapi(ctx: Context, args: argparse.Namespace) -> None:
