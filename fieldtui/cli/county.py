@@ -70,6 +70,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--log-file", help="also write the request log to this file")
     # For the reliability test that proves it detects duplicates; never for real use.
     p.add_argument("--unsafe-no-dedup", action="store_true", help=argparse.SUPPRESS)
+    # For crash tests: exit (status 137) right after the Nth new batch is committed, before
+    # answering — the "server killed between its commit and its response" case, on demand.
+    p.add_argument("--unsafe-crash-after-commit", type=int, default=0, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_serve)
 
     tok = csub.add_parser("token", parents=[common], help="township tokens")
@@ -152,6 +155,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         token_burst=args.token_burst,
         max_connections=args.max_connections,
         dedup=not args.unsafe_no_dedup,
+        crash_after_commit=args.unsafe_crash_after_commit,
     )
 
     def announce(url: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
@@ -40,6 +41,7 @@ from fieldtui.domain.batch import API_PATH, UUID_RE, parse_content_digest
 from fieldtui.domain.rubric import Campaign
 
 log = logging.getLogger("fieldtui.county")
+CRASH_EXIT = 137
 T = TypeVar("T")
 _UUID = __import__("re").compile(UUID_RE)
 
@@ -56,6 +58,7 @@ class ServerOptions:
     token_burst: float = 30.0
     max_connections: int = 256  # beyond this, new requests get 503
     dedup: bool = True  # False only for the reliability test that proves it finds duplicates
+    crash_after_commit: int = 0  # >0 only in crash tests: die after the Nth new batch's commit
 
 
 class County:
@@ -71,6 +74,7 @@ class County:
         self.ip_limits = RateLimiter(options.ip_rate, options.ip_burst)
         self.token_limits = RateLimiter(options.token_rate, options.token_burst)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="county-db")
+        self.commits = 0
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -140,7 +144,7 @@ async def _take_in(
     if known is not None:
         return known
     checked = await loop.run_in_executor(None, validate, parsed, county.campaigns)
-    return await county.db(
+    outcome = await county.db(
         store_checked,
         county.store,
         checked,
@@ -148,6 +152,12 @@ async def _take_in(
         token_id=found.id,
         dedup=opts.dedup,
     )
+    if outcome.created and opts.crash_after_commit:
+        county.commits += 1
+        if county.commits >= opts.crash_after_commit:
+            # The crash tests' kill point: committed, the answer never sent.
+            os._exit(CRASH_EXIT)
+    return outcome
 
 
 async def post_batch(request: Request) -> Response:

@@ -184,3 +184,30 @@ def test_without_dedup_the_same_faults_leave_duplicates(
     # And the normal server refuses to start on a database holding duplicates.
     r = srv.cli("county", "serve", "--port", "0", check=False)
     assert r.returncode == 2 and "duplicate" in r.stderr
+
+
+def test_server_killed_between_commit_and_response(tmp_path: Path, factory: BatchFactory) -> None:
+    """The server dies right after committing (before answering); restarted on the same home,
+    the client's retry gets the original receipt and the county holds one copy."""
+    home = tmp_path / "county"
+    srv = start_county(home, units=UNITS, args=[*SERVER_ARGS, "--unsafe-crash-after-commit", "1"])
+    b = factory.seal(UNITS[0])
+    token = srv.tokens[UNITS[0]]
+    with httpx.Client(trust_env=False, timeout=10) as c:
+        try:
+            c.post(srv.url + API_PATH, content=b.body, headers=b.headers(token))
+            raise AssertionError("the server answered instead of dying")
+        except httpx.TransportError:
+            pass
+    assert srv.proc.wait(10) == 137
+    assert srv.copies() == {b.batch_id: 1}
+    again = start_county(home, args=SERVER_ARGS)
+    try:
+        out = send_until_acknowledged(again.url, token, b)
+    finally:
+        again.stop()
+    (receipt,) = out.receipts
+    assert receipt["_status"] == 200 and receipt["duplicate"] is True
+    with open_county(home) as store:
+        assert store.copies() == {b.batch_id: 1}
+        assert store.find(b.batch_id).received_at == receipt["received_at"]
