@@ -12,13 +12,6 @@ from fieldtui.sync.seal import seal_period
 from tests.sync.helpers import SEAL_TIME, make_settings, small_township, visit
 
 
-@pytest.fixture(autouse=True)
-def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("FIELDTUI_TOKEN", raising=False)
-    monkeypatch.delenv("FIELDTUI_LANG", raising=False)
-    monkeypatch.setenv("FIELDTUI_HOME", str(tmp_path / "not-this-home"))
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A township with five stations and visits in 2023Q1 and 2023Q2, nothing sealed.

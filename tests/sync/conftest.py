@@ -1,3 +1,6 @@
+"""Fixtures of the batch tests (home, campaign, store and the hermetic environment come from
+tests/conftest.py)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -5,43 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from fieldtui.campaigns import active
 from fieldtui.domain.rubric import Campaign
 from fieldtui.settings import Settings
-from fieldtui.store.store import Store, open_store
+from fieldtui.store.store import Store
 from tests.sync.helpers import make_settings, small_township
 from tests.sync.server import RunningServer, ServerState, serve
-
-
-@pytest.fixture(autouse=True)
-def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("FIELDTUI_TOKEN", raising=False)
-    monkeypatch.delenv("FIELDTUI_LANG", raising=False)
-    monkeypatch.setenv("FIELDTUI_HOME", str(tmp_path / "not-this-home"))
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    h = tmp_path / "home"
-    h.mkdir()
-    return h
-
-
-@pytest.fixture
-def campaign() -> Campaign:
-    return active(None)
 
 
 @pytest.fixture
 def settings(home: Path) -> Settings:
     return make_settings(home)
-
-
-@pytest.fixture
-def store(home: Path) -> Iterator[Store]:
-    s = open_store(home)
-    yield s
-    s.close()
 
 
 @pytest.fixture
