@@ -48,6 +48,8 @@ ROLE_LABELS = {
     "manifest": "文件清单（JSON）",
 }
 STEPS = 7
+ZIP_SUMS = "SHA256SUMS.txt"
+ZIP_MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +160,10 @@ def build_bundle(
     step("zip", 5, STEPS)
     sealed = dt.datetime.fromisoformat(payload["sealed_at"]).astimezone(CHINA_TZ)
     b.zip_name = names.take(f"{prefix}_报送材料", "zip")
+    # Inside the zip (one period per zip) the checksum lists carry the plain names the county's
+    # importer looks for, so `county import` verifies them before it takes the batch in.
     b.zip = zip_parts(
-        [*[(n, d) for n, _, d in b.files], (b.sums_name, b.sums), (b.manifest_name, b.manifest)],
+        [*[(n, d) for n, _, d in b.files], (ZIP_SUMS, b.sums), (ZIP_MANIFEST, b.manifest)],
         sealed,
     )
     step("email", 6, STEPS)

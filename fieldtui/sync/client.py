@@ -10,6 +10,8 @@ sha-256=:<b64>:`` and ``Content-Type: application/json``.
 - Connection errors, timeouts, a dropped response (``RemoteProtocolError``), 408, 409 (the same
   key still in flight), 425, 429 and 5xx are retried with the same key, with exponential backoff
   and jitter (``stamina``), honouring ``Retry-After`` (capped), until the batch's deadline.
+- A 422 ``digest_mismatch`` (the body arrived changed or cut short) is retried too: this client's
+  body always matches its digest, so the damage happened on the way.
 - Other 4xx (401, 403, 413, 422 — including the same id with another digest) are permanent: not
   retried, shown with the server's message, the batch blocked in the outbox until sent again by
   hand. An unverifiable TLS certificate is permanent too.
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
 
 # Statuses retried with the same key; everything else that is not 200/201 is permanent.
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+# The one 422 that is retried: the county's "the body does not match its Content-Digest".
+TRANSIT_ERROR = "digest_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +252,15 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - now_ts)
 
 
-def _server_message(resp: httpx.Response) -> str:
+def _server_error(resp: httpx.Response) -> tuple[str, str]:
+    """The county's error code and its message made safe to show (ERROR_SCHEMA), if it sent one."""
     try:
         obj = json.loads(resp.content[:20000].decode("utf-8"))
         ERROR_SCHEMA.validate(obj)
     except (ValueError, SchemaError):
-        return _clean(resp.reason_phrase or "")
+        return "", _clean(resp.reason_phrase or "")
     where = f" ({obj['path']})" if obj.get("path") else ""
-    return _clean(f"{obj['error']}: {obj['message']}{where}")
+    return str(obj["error"]), _clean(f"{obj['error']}: {obj['message']}{where}")
 
 
 def _is_cert_error(exc: BaseException) -> bool:
@@ -293,8 +298,10 @@ def _classify_response(
                 "the receipt names another batch or digest",
             )
         return dict(receipt)
-    msg = _server_message(resp)
-    if status in RETRY_STATUSES:
+    code, msg = _server_error(resp)
+    # The body this client sends always matches its Content-Digest: a county that finds otherwise
+    # received bytes changed or cut short on the way, so sending the same bytes again is right.
+    if status in RETRY_STATUSES or (status == 422 and code == TRANSIT_ERROR):
         wait = retry_after_seconds(resp.headers.get("retry-after"), now)
         raise _Retryable(
             status, f"服务器答复 {status} {msg}", f"server answered {status} {msg}", wait

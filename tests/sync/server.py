@@ -115,6 +115,10 @@ class BatchEndpoint:
         if fault == "drop":
             await _drop(send)
             return
+        if fault == "digest_mismatch":  # as the county answers a body cut short on the way
+            await _json(send, 422, _error("digest_mismatch", "the body does not match its "
+                                          "Content-Digest", "Content-Digest"))  # fmt: skip
+            return
         if fault.startswith("stall:"):
             await asyncio.sleep(float(fault.split(":")[1]))
         auth = headers.get("authorization", "")

@@ -86,7 +86,16 @@ def test_a_batch_is_acknowledged_and_its_receipt_stored(store, campaign, setting
 
 @pytest.mark.parametrize(
     "fault",
-    ["status:503", "status:500", "status:502", "status:409", "drop", "stall:5", "bad_receipt"],
+    [
+        "status:503",
+        "status:500",
+        "status:502",
+        "status:409",
+        "drop",
+        "stall:5",
+        "bad_receipt",
+        "digest_mismatch",
+    ],
 )
 def test_transient_failures_are_retried_with_the_same_key(
     store, campaign, settings, sealed, county, fault
