@@ -58,12 +58,19 @@ def run(n: int, period: str = "2023Q4") -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
+    import json
+
     sizes = [int(a) for a in argv] or [100, 1000]
+    results = {}
     print(f"{'stations':>8} {'seal s':>8} {'seal+export s':>14} {'export again s':>15} {'MB':>6}")
     for n in sizes:
         r = run(n)
+        results[str(n)] = {k: round(v, 3) for k, v in r.items()}
         print(f"{n:>8} {r['seal']:>8.3f} {r['seal+export']:>14.3f} {r['export again']:>15.3f} "
               f"{r['bytes'] / 1e6:>6.1f}")  # fmt: skip
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "batches.json").write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 
