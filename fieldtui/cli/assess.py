@@ -133,22 +133,16 @@ def cmd_assess(ctx: Context, args: argparse.Namespace) -> None:
         orig = store.assessments.get(args.revises)
         if orig is None or orig.station_id != st.id:
             raise CliError(f"--revises: no assessment {args.revises} of station {st.name}")
-        aid = store.assessments.revise(args.revises, c, args.reason, actor, day)
     else:
         if day is None:
             raise CliError(ctx.t("新的验收需要 --date", "a new visit needs --date"))
         if args.reason:
             raise CliError("--reason: only with --revises")
-        aid = store.assessments.create(st.id, c, day, actor, actor)
-    try:
-        store.assessments.import_sheet(aid, c, scores, notes, bonus or [], veto, actor)
-        if args.complete:
-            store.assessments.complete(aid, c, actor)
-    except Exception:
-        # Nothing half-written: a new visit that could not take its sheet is removed again.
-        if args.revises is None:
-            store.assessments.discard_draft(aid, actor)
-        raise
+    # One transaction: the visit (or revision) with its whole sheet, or nothing at all.
+    aid = store.assessments.record_sheet(
+        st.id, c, scores, notes, bonus or [], veto, day=day, assessor=actor,
+        complete=args.complete, revises=args.revises, reason=args.reason or "", actor=actor,
+    )  # fmt: skip
     a = store.assessments.require(aid)
     r = a.result(c)
     out = {

@@ -105,6 +105,12 @@ class Context:
         if isinstance(exc, Refusal):
             return str(exc)
         if isinstance(exc, sqlite3.OperationalError):
+            if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+                return self.t(
+                    f"数据库写入失败，未保存（磁盘已满或无法写入）：{exc}",
+                    f"database write failed, not saved (the disk is full or cannot be "
+                    f"written): {exc}",
+                )
             return self.t(
                 f"数据库写入失败，未保存：{exc}", f"database write failed, not saved: {exc}"
             )

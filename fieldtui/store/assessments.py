@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from fieldtui.domain.assessment import COMPLETE, DRAFT, Assessment
 from fieldtui.domain.progress import VisitRef
@@ -27,6 +27,23 @@ from fieldtui.store.timeutil import now_iso
 
 def _fmt(v: float | None) -> str | None:
     return None if v is None else f"{v:g}"
+
+
+def _checked_sheet(
+    campaign: Campaign,
+    scores: Mapping[int, float | None],
+    notes: Mapping[int, str],
+    bonus: Iterable[BonusEntry],
+    veto: Iterable[int],
+) -> tuple[dict[int, float | None], Mapping[int, str], list[BonusEntry], Iterable[int]]:
+    """A score sheet checked against the campaign before anything is written."""
+    checked = {n: (None if v is None else check_score(campaign, n, v)) for n, v in scores.items()}
+    entries = [check_bonus(campaign, e) for e in bonus]
+    flags = check_veto(campaign, veto)
+    for n in notes:
+        if not campaign.has_item(n):
+            raise ScoreError(f"notes.{n}", "no such standard item")
+    return checked, notes, entries, flags
 
 
 class Assessments:
@@ -172,21 +189,24 @@ class Assessments:
     ) -> int:
         """Start a new visit as a draft."""
         with transaction(self.conn):
-            st = self.conn.execute(
-                "SELECT archived FROM stations WHERE id=?", (station_id,)
-            ).fetchone()
-            if st is None:
-                raise StoreError(f"no station with id {station_id}")
-            if st["archived"]:
-                raise StoreError(f"station {station_id} is archived")
-            cur = self.conn.execute(
-                "INSERT INTO assessments (station_id, campaign_id, rubric_hash, date, assessor, "
-                "status, created) VALUES (?,?,?,?,?,?,?)",
-                (station_id, campaign.id, campaign.rubric_hash, day.isoformat(), assessor,
-                 DRAFT, now_iso()),
-            )  # fmt: skip
-            aid = int(cur.lastrowid or 0)
-            self._audit(aid, station_id, actor or assessor, "status", None, DRAFT)
+            return self._create(station_id, campaign, day, assessor, actor)
+
+    def _create(
+        self, station_id: int, campaign: Campaign, day: dt.date, assessor: str, actor: str
+    ) -> int:
+        st = self.conn.execute("SELECT archived FROM stations WHERE id=?", (station_id,)).fetchone()
+        if st is None:
+            raise StoreError(f"no station with id {station_id}")
+        if st["archived"]:
+            raise StoreError(f"station {station_id} is archived")
+        cur = self.conn.execute(
+            "INSERT INTO assessments (station_id, campaign_id, rubric_hash, date, assessor, "
+            "status, created) VALUES (?,?,?,?,?,?,?)",
+            (station_id, campaign.id, campaign.rubric_hash, day.isoformat(), assessor,
+             DRAFT, now_iso()),
+        )  # fmt: skip
+        aid = int(cur.lastrowid or 0)
+        self._audit(aid, station_id, actor or assessor, "status", None, DRAFT)
         return aid
 
     def revise(
@@ -205,46 +225,49 @@ class Assessments:
         if not reason:
             raise StoreError("a revision needs a reason")
         with transaction(self.conn):
-            orig = self.conn.execute(
-                "SELECT * FROM assessments WHERE id=?", (original_id,)
-            ).fetchone()
-            if orig is None:
-                raise StoreError(f"no assessment with id {original_id}")
-            if orig["status"] != COMPLETE:
-                raise StoreError(f"assessment {original_id} is a draft: edit it directly")
-            if orig["rubric_hash"] != campaign.rubric_hash:
-                raise StoreError(f"assessment {original_id} was scored under another rubric")
-            later = self.conn.execute(
-                "SELECT id, status FROM assessments WHERE revises=? ORDER BY id DESC LIMIT 1",
-                (original_id,),
-            ).fetchone()
-            if later is not None and later["status"] == DRAFT:
-                return int(later["id"])
-            if later is not None:
-                raise StoreError(
-                    f"assessment {original_id} was already corrected by {later['id']}; "
-                    f"revise {later['id']} instead"
-                )
-            cur = self.conn.execute(
-                "INSERT INTO assessments (station_id, campaign_id, rubric_hash, date, assessor, "
-                "status, revises, reason, created) VALUES (?,?,?,?,?,?,?,?,?)",
-                (orig["station_id"], orig["campaign_id"], orig["rubric_hash"],
-                 (day.isoformat() if day else orig["date"]), orig["assessor"], DRAFT,
-                 original_id, reason, now_iso()),
-            )  # fmt: skip
-            aid = int(cur.lastrowid or 0)
-            for table, cols in (
-                ("item_scores", "item, score, note"),
-                ("bonus_entries", "item, points, matter, level"),
-                ("veto_flags", "condition"),
-            ):
-                self.conn.execute(
-                    f"INSERT INTO {table} (assessment_id, {cols}) "
-                    f"SELECT ?, {cols} FROM {table} WHERE assessment_id=?",
-                    (aid, original_id),
-                )
-            self._audit(aid, orig["station_id"], actor, "revises", None, str(original_id))
-            self._audit(aid, orig["station_id"], actor, "reason", None, reason)
+            return self._revise(original_id, campaign, reason, actor, day)
+
+    def _revise(
+        self, original_id: int, campaign: Campaign, reason: str, actor: str, day: dt.date | None
+    ) -> int:
+        orig = self.conn.execute("SELECT * FROM assessments WHERE id=?", (original_id,)).fetchone()
+        if orig is None:
+            raise StoreError(f"no assessment with id {original_id}")
+        if orig["status"] != COMPLETE:
+            raise StoreError(f"assessment {original_id} is a draft: edit it directly")
+        if orig["rubric_hash"] != campaign.rubric_hash:
+            raise StoreError(f"assessment {original_id} was scored under another rubric")
+        later = self.conn.execute(
+            "SELECT id, status FROM assessments WHERE revises=? ORDER BY id DESC LIMIT 1",
+            (original_id,),
+        ).fetchone()
+        if later is not None and later["status"] == DRAFT:
+            return int(later["id"])
+        if later is not None:
+            raise StoreError(
+                f"assessment {original_id} was already corrected by {later['id']}; "
+                f"revise {later['id']} instead"
+            )
+        cur = self.conn.execute(
+            "INSERT INTO assessments (station_id, campaign_id, rubric_hash, date, assessor, "
+            "status, revises, reason, created) VALUES (?,?,?,?,?,?,?,?,?)",
+            (orig["station_id"], orig["campaign_id"], orig["rubric_hash"],
+             (day.isoformat() if day else orig["date"]), orig["assessor"], DRAFT,
+             original_id, reason, now_iso()),
+        )  # fmt: skip
+        aid = int(cur.lastrowid or 0)
+        for table, cols in (
+            ("item_scores", "item, score, note"),
+            ("bonus_entries", "item, points, matter, level"),
+            ("veto_flags", "condition"),
+        ):
+            self.conn.execute(
+                f"INSERT INTO {table} (assessment_id, {cols}) "
+                f"SELECT ?, {cols} FROM {table} WHERE assessment_id=?",
+                (aid, original_id),
+            )
+        self._audit(aid, orig["station_id"], actor, "revises", None, str(original_id))
+        self._audit(aid, orig["station_id"], actor, "reason", None, reason)
         return aid
 
     def set_score(
@@ -358,20 +381,23 @@ class Assessments:
     def complete(self, aid: int, campaign: Campaign, actor: str = "") -> None:
         """Lock a draft whose every standard item is scored, fixing its total and pass state."""
         with transaction(self.conn):
-            row = self._draft_row(aid, campaign)
-            a = self._load("a.id = ?", (aid,))[0]
-            result = compute(campaign, a.sheet())
-            if not result.complete:
-                first = result.unscored[0]
-                raise ScoreError(
-                    f"item {first}",
-                    f"{len(result.unscored)} item(s) unscored; the first is item {first}",
-                )
-            self.conn.execute(
-                "UPDATE assessments SET status=?, completed=?, total=?, passed=? WHERE id=?",
-                (COMPLETE, now_iso(), result.total, int(result.passed), aid),
+            self._complete(aid, campaign, actor)
+
+    def _complete(self, aid: int, campaign: Campaign, actor: str) -> None:
+        row = self._draft_row(aid, campaign)
+        a = self._load("a.id = ?", (aid,))[0]
+        result = compute(campaign, a.sheet())
+        if not result.complete:
+            first = result.unscored[0]
+            raise ScoreError(
+                f"item {first}",
+                f"{len(result.unscored)} item(s) unscored; the first is item {first}",
             )
-            self._audit(aid, row["station_id"], actor, "status", DRAFT, COMPLETE)
+        self.conn.execute(
+            "UPDATE assessments SET status=?, completed=?, total=?, passed=? WHERE id=?",
+            (COMPLETE, now_iso(), result.total, int(result.passed), aid),
+        )
+        self._audit(aid, row["station_id"], actor, "status", DRAFT, COMPLETE)
 
     def discard_draft(self, aid: int, actor: str = "") -> None:
         """Delete a draft (never a completed visit); the audit log keeps its history."""
@@ -392,55 +418,94 @@ class Assessments:
         veto: Iterable[int],
         actor: str = "",
     ) -> None:
-        """Write a whole score sheet to a draft in one transaction (the CLI's ``assess``)."""
-        checked = {
-            n: (None if v is None else check_score(campaign, n, v)) for n, v in scores.items()
-        }
-        entries = [check_bonus(campaign, e) for e in bonus]
-        flags = check_veto(campaign, veto)
-        for n in notes:
-            if not campaign.has_item(n):
-                raise ScoreError(f"notes.{n}", "no such standard item")
+        """Write a whole score sheet to a draft in one transaction."""
+        sheet = _checked_sheet(campaign, scores, notes, bonus, veto)
         with transaction(self.conn):
-            row = self._draft_row(aid, campaign)
-            sid = row["station_id"]
-            old = {
-                r["item"]: (r["score"], r["note"] or "")
-                for r in self.conn.execute(
-                    "SELECT item, score, note FROM item_scores WHERE assessment_id=?", (aid,)
-                )
-            }
-            for n, v in checked.items():
-                if n in old and old[n][0] == v:
-                    continue
-                self.conn.execute(
-                    "INSERT INTO item_scores (assessment_id, item, score) VALUES (?,?,?) "
-                    "ON CONFLICT(assessment_id, item) DO UPDATE SET score=excluded.score",
-                    (aid, n, v),
-                )
-                self._audit(aid, sid, actor, f"score:{n}", _fmt(old.get(n, (None,))[0]), _fmt(v))
-            for n, text in notes.items():
-                if old.get(n, (None, ""))[1] == text.strip():
-                    continue
-                self.conn.execute(
-                    "INSERT INTO item_scores (assessment_id, item, note) VALUES (?,?,?) "
-                    "ON CONFLICT(assessment_id, item) DO UPDATE SET note=excluded.note",
-                    (aid, n, text.strip()),
-                )
-                self._audit(aid, sid, actor, f"note:{n}", old.get(n, (None, ""))[1] or None,
-                            text.strip() or None)  # fmt: skip
-            if entries:
-                self.conn.execute("DELETE FROM bonus_entries WHERE assessment_id=?", (aid,))
-            for e in entries:
-                self.conn.execute(
-                    "INSERT INTO bonus_entries (assessment_id, item, points, matter, level) "
-                    "VALUES (?,?,?,?,?)",
-                    (aid, e.item, e.points, e.matter, e.level),
-                )
-                self._audit(aid, sid, actor, f"bonus:{e.item}", None, f"{e.points:g} {e.matter}")
-            for c in sorted(flags):
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO veto_flags (assessment_id, condition) VALUES (?,?)",
-                    (aid, c),
-                )
-                self._audit(aid, sid, actor, f"veto:{c}", "0", "1")
+            self._write_sheet(aid, campaign, *sheet, actor)
+
+    def record_sheet(
+        self,
+        station_id: int,
+        campaign: Campaign,
+        scores: Mapping[int, float | None],
+        notes: Mapping[int, str],
+        bonus: Iterable[BonusEntry],
+        veto: Iterable[int],
+        *,
+        day: dt.date | None,
+        assessor: str,
+        complete: bool,
+        revises: int | None = None,
+        reason: str = "",
+        actor: str = "",
+    ) -> int:
+        """A whole visit from a score sheet (the CLI's ``assess``) in ONE transaction: the new
+        visit, or the revision of ``revises``, is created, filled and (``complete``) locked, or
+        nothing is written at all — a full disk or a refusal midway leaves no stray draft."""
+        sheet = _checked_sheet(campaign, scores, notes, bonus, veto)
+        if revises is not None and not reason.strip():
+            raise StoreError("a revision needs a reason")
+        with transaction(self.conn):
+            if revises is not None:
+                aid = self._revise(revises, campaign, reason.strip(), actor, day)
+            elif day is None:
+                raise StoreError("a new visit needs a date")
+            else:
+                aid = self._create(station_id, campaign, day, assessor, actor)
+            self._write_sheet(aid, campaign, *sheet, actor)
+            if complete:
+                self._complete(aid, campaign, actor)
+        return aid
+
+    def _write_sheet(
+        self,
+        aid: int,
+        campaign: Campaign,
+        checked: Mapping[int, float | None],
+        notes: Mapping[int, str],
+        entries: Sequence[BonusEntry],
+        flags: Iterable[int],
+        actor: str,
+    ) -> None:
+        row = self._draft_row(aid, campaign)
+        sid = row["station_id"]
+        old = {
+            r["item"]: (r["score"], r["note"] or "")
+            for r in self.conn.execute(
+                "SELECT item, score, note FROM item_scores WHERE assessment_id=?", (aid,)
+            )
+        }
+        for n, v in checked.items():
+            if n in old and old[n][0] == v:
+                continue
+            self.conn.execute(
+                "INSERT INTO item_scores (assessment_id, item, score) VALUES (?,?,?) "
+                "ON CONFLICT(assessment_id, item) DO UPDATE SET score=excluded.score",
+                (aid, n, v),
+            )
+            self._audit(aid, sid, actor, f"score:{n}", _fmt(old.get(n, (None,))[0]), _fmt(v))
+        for n, text in notes.items():
+            if old.get(n, (None, ""))[1] == text.strip():
+                continue
+            self.conn.execute(
+                "INSERT INTO item_scores (assessment_id, item, note) VALUES (?,?,?) "
+                "ON CONFLICT(assessment_id, item) DO UPDATE SET note=excluded.note",
+                (aid, n, text.strip()),
+            )
+            self._audit(aid, sid, actor, f"note:{n}", old.get(n, (None, ""))[1] or None,
+                        text.strip() or None)  # fmt: skip
+        if entries:
+            self.conn.execute("DELETE FROM bonus_entries WHERE assessment_id=?", (aid,))
+        for e in entries:
+            self.conn.execute(
+                "INSERT INTO bonus_entries (assessment_id, item, points, matter, level) "
+                "VALUES (?,?,?,?,?)",
+                (aid, e.item, e.points, e.matter, e.level),
+            )
+            self._audit(aid, sid, actor, f"bonus:{e.item}", None, f"{e.points:g} {e.matter}")
+        for c in sorted(flags):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO veto_flags (assessment_id, condition) VALUES (?,?)",
+                (aid, c),
+            )
+            self._audit(aid, sid, actor, f"veto:{c}", "0", "1")

@@ -26,19 +26,27 @@ def backup_file(src: Path | sqlite3.Connection, dest: Path) -> Path:
     own = not isinstance(src, sqlite3.Connection)
     source = src if isinstance(src, sqlite3.Connection) else sqlite3.connect(src)
     try:
-        target = sqlite3.connect(tmp)
         try:
-            source.backup(target)
-            # The copy must be a plain file on its own: no WAL left beside it.
-            target.execute("PRAGMA journal_mode=DELETE")
-            ok = target.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            target.close()
-        if ok != "ok":
-            raise StoreError(f"backup {dest}: integrity check failed ({ok})")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
+            target = sqlite3.connect(tmp)
+            try:
+                source.backup(target)
+                # The copy must be a plain file on its own: no WAL left beside it.
+                target.execute("PRAGMA journal_mode=DELETE")
+                ok = target.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                target.close()
+            if ok != "ok":
+                raise StoreError(f"backup {dest}: integrity check failed ({ok})")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, dest)
+        except (sqlite3.Error, OSError) as exc:
+            # The copy failed (a full or pulled-out disk): say which, and that nothing else did.
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise StoreError(
+                f"backup {dest}: cannot write ({reason}; the disk may be full); "
+                "no backup was made, the database itself is unchanged"
+            ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
