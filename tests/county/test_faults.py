@@ -21,11 +21,12 @@ import httpx
 from fieldtui.county.store import open_county
 from fieldtui.domain.batch import API_PATH, sha256_hex
 from tests.support.batches import BatchFactory, Sealed
+from tests.support.counts import count
 from tests.support.county_server import CountyServer, start_county
 from tests.support.fault_proxy import Fault, FaultProxy
 
 UNITS = ("丰收镇", "长乐镇", "太平镇", "双河镇")
-RUNS = 300 if os.environ.get("FIELDTUI_STRESS") else 50
+RUNS = count(50, 300)
 SERVER_ARGS = ["--rate", "0", "--token-rate", "0", "--idle-timeout", "0.5", "--body-timeout", "3"]
 RETRY = {408, 409, 429, 500, 502, 503, 504}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,11 @@ from hypothesis import HealthCheck, settings
 from fieldtui.county.openapi import ERROR_CODES, document, document_text
 from fieldtui.domain.batch import API_PATH, BATCH_SCHEMA, ERROR_SCHEMA, RECEIPT_SCHEMA, UUID_RE
 from tests.support.batches import push_headers
+from tests.support.counts import count
 from tests.support.county_server import CountyServer, start_county
 
 REPO = Path(__file__).resolve().parents[2]
 A = "丰收镇"
-STRESS = bool(os.environ.get("FIELDTUI_STRESS"))
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +57,7 @@ lazy = schemathesis.pytest.from_fixture("api_schema")
 
 @lazy.parametrize()
 @settings(
-    max_examples=300 if STRESS else 25,
+    max_examples=count(25, 300),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

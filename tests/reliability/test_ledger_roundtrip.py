@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -31,10 +30,10 @@ from fieldtui.domain.ledger import StationInput, clean_text, validate_values
 from fieldtui.domain.ledger_table import is_sign_off, match_column, name_key
 from fieldtui.store.ledger_io import apply_import, export_ledger, plan_import
 from fieldtui.store.store import Store, open_store
+from tests.support.counts import count
 
-STRESS = os.environ.get("FIELDTUI_STRESS") == "1"
 PROPERTY = settings(
-    max_examples=400 if STRESS else 40,
+    max_examples=count(40, 400),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

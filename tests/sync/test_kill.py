@@ -1,7 +1,7 @@
 """Killed while sealing or exporting: a batch is whole or absent; no partial file has a final name.
 
 A child process runs ``fieldtui batch seal`` or ``fieldtui export`` and is SIGKILLed at seeded
-random moments. (12 points each here; 50 under ``make stress`` or FIELDTUI_KILL_POINTS.)
+random moments: ``count(12, 50)`` points each (50 under ``make stress``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from pathlib import Path
 from fieldtui.domain.batch import check_batch, parse_batch
 from fieldtui.store.db import DB_NAME
 from fieldtui.sync.files import TMP_SUFFIX
+from tests.support.counts import count
 
-POINTS = int(
-    os.environ.get("FIELDTUI_KILL_POINTS", "50" if os.environ.get("FIELDTUI_STRESS") else "12")
-)
+POINTS = count(12, 50)
 
 
 def spawn(home: Path, *argv: str) -> subprocess.Popen[bytes]:
