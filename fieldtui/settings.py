@@ -54,13 +54,50 @@ def _text(limit: int = 200) -> Callable[[Any], str]:
     return check
 
 
-def _secret(v: Any) -> str:
-    if not isinstance(v, str):
+class Secret:
+    """A secret setting's value (the county token, the SMTP password), masked everywhere.
+
+    ``repr`` and ``str`` never show it, so a crash report that prints the locals of each frame
+    (Textual's does) or a log line cannot either; ``reveal()`` hands it over at the one place
+    that needs it (the request header, the SMTP login), without binding it to a local there.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: Any) -> None:
+        self._value = value.reveal() if isinstance(value, Secret) else value
+
+    def reveal(self) -> Any:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return bool(self._value == other._value)
+        if isinstance(other, str):
+            return bool(self._value == other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('******')" if self._value else "Secret('')"
+
+    def __str__(self) -> str:
+        return "******" if self._value else ""
+
+
+def _secret(v: Any) -> Secret:
+    # Checked through the wrapper: no local of this frame holds the secret when a check fails.
+    v = Secret(v)
+    if not isinstance(v.reveal(), str):
         raise ValueError("must be text")
-    v = v.strip()
-    if len(v) > 4096 or any(ord(ch) < 32 for ch in v):
+    if len(v.reveal()) > 4096 or any(ord(ch) < 32 for ch in v.reveal().strip()):
         raise ValueError("is not a valid secret (too long or has control characters)")
-    return v
+    return Secret(v.reveal().strip())
 
 
 def _url(v: Any) -> str:
@@ -177,6 +214,8 @@ def check_value(key: str, value: Any, source: str = "") -> Any:
     spec = SCHEMA.get(key)
     if spec is None:
         raise SettingsError(key, "unknown setting (see `fieldtui config list`)", source)
+    if spec.secret:
+        value = Secret(value)  # from here on, no local holds the secret itself
     try:
         return spec.check(value)
     except ValueError as exc:
@@ -196,33 +235,36 @@ class Settings:
             return None
         if key not in SCHEMA:
             raise SettingsError(key, "unknown setting (see `fieldtui config list`)")
-        return SCHEMA[key].default
+        spec = SCHEMA[key]
+        return Secret(spec.default) if spec.secret else spec.default
 
     def keymap(self) -> dict[str, str]:
         return {
             k.removeprefix("keymap."): v for k, v in self.values.items() if k.startswith("keymap.")
         }
 
-    def token(self) -> str:
-        """The county token: FIELDTUI_TOKEN if set, else the stored one.
+    def token(self) -> Secret:
+        """The county token: FIELDTUI_TOKEN if set, else the stored one (masked until revealed).
 
         A token stored in a file that other users can read is refused (SettingsError).
         """
-        env = os.environ.get("FIELDTUI_TOKEN")
-        if env:
-            return _secret(env)
-        value = str(self.get("token"))
-        if value and self.world_readable:
+        if os.environ.get("FIELDTUI_TOKEN"):
+            return check_value("token", Secret(os.environ["FIELDTUI_TOKEN"]), "FIELDTUI_TOKEN")
+        if self.get("token") and self.world_readable:
             raise SettingsError(
                 "token",
                 f"{self.path} can be read by other users; run `chmod 600 {self.path}` "
                 "(the token is not used until then)",
             )
-        return value
+        return Secret(self.get("token"))
 
     def set(self, key: str, value: Any) -> None:
-        value = check_value(key, value, str(self.path))
-        self.values[key] = value
+        """Check and set one value. Pass a secret as a :class:`Secret` to keep it out of this
+        frame's locals should the check fail."""
+        spec = SCHEMA.get(key)
+        if spec is not None and spec.secret:
+            value = Secret(value)
+        self.values[key] = check_value(key, value, str(self.path))
 
     def unset(self, key: str) -> None:
         if key not in SCHEMA and not key.startswith("keymap."):
@@ -241,22 +283,34 @@ class Settings:
         return f"Settings(path={str(self.path)!r}, keys={sorted(self.values)})"
 
     def save(self) -> None:
+        """Write settings.toml atomically, mode 0600. A failed write is a SettingsError naming
+        the file; the file's bytes (secrets included) are never held in this frame's locals."""
+        try:
+            # A memoryview's repr shows no bytes: a traceback through atomic_write stays clean.
+            atomic_write(self.path, memoryview(self._toml()), private=True)
+        except OSError as exc:
+            raise SettingsError(
+                "(file)", f"cannot write: {exc.strerror or exc}; nothing was saved", str(self.path)
+            ) from None
+        self.world_readable = False
+
+    def _toml(self) -> bytes:
         import tomli_w  # only on write
 
         nested: dict[str, Any] = {}
         for key in sorted(self.values):
             value = self.values[key]
+            if isinstance(value, Secret):
+                value = value.reveal()
             if "." in key:
                 table, sub = key.split(".", 1)
                 nested.setdefault(table, {})[sub] = value
             else:
                 nested[key] = value
-        blob = tomli_w.dumps(nested).encode("utf-8")
-        atomic_write(self.path, blob, private=True)
-        self.world_readable = False
+        return tomli_w.dumps(nested).encode("utf-8")
 
 
-def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
+def atomic_write(path: Path, data: bytes | memoryview, *, private: bool = False) -> None:
     """Write ``data`` to ``path`` via a temporary file, fsync and rename: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -286,22 +340,39 @@ def atomic_write(path: Path, data: bytes, *, private: bool = False) -> None:
             os.close(dfd)
 
 
-def load_settings(home: Path) -> Settings:
-    """Read ``home/settings.toml`` (absent means defaults). Raises SettingsError on a bad file."""
-    path = home / SETTINGS_NAME
-    settings = Settings(path=path)
+def _read(path: Path) -> dict[str, Any] | None:
+    """The parsed file with its secrets already wrapped (None if there is no file). The text is
+    never bound to a local, so a refusal raised here or later shows no secret in a traceback."""
     try:
-        raw = path.read_bytes()
+        return _wrap_secrets(tomllib.loads(path.read_bytes().decode("utf-8-sig")))
     except FileNotFoundError:
-        return settings
+        return None
     except OSError as exc:
         raise SettingsError("(file)", f"cannot read: {exc.strerror or exc}", str(path)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise SettingsError("(file)", "not UTF-8 text", str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError("(syntax)", str(exc), str(path)) from None
+
+
+def _wrap_secrets(data: dict[str, Any]) -> dict[str, Any]:
+    for key, spec in SCHEMA.items():
+        if not spec.secret:
+            continue
+        table, _, sub = key.rpartition(".")
+        holder = data.get(table) if table else data
+        if isinstance(holder, dict) and sub in holder:
+            holder[sub] = Secret(holder[sub])
+    return data
+
+
+def load_settings(home: Path) -> Settings:
+    """Read ``home/settings.toml`` (absent means defaults). Raises SettingsError on a bad file."""
+    path = home / SETTINGS_NAME
+    settings = Settings(path=path)
+    data = _read(path)
+    if data is None:
+        return settings
     for key, value in _flatten(data, str(path)).items():
         settings.values[key] = check_value(key, value, str(path))
     if os.name == "posix" and sys.platform != "cygwin":

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from fieldtui.domain.batch import API_PATH, ERROR_SCHEMA, RECEIPT_SCHEMA, content_digest_header
 from fieldtui.domain.schema import SchemaError
 from fieldtui.domain.submission import BatchRecord
-from fieldtui.settings import Settings
+from fieldtui.settings import Secret, Settings
 from fieldtui.store.store import Store
 from fieldtui.sync.errors import SyncError
 
@@ -87,8 +87,8 @@ class Token:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
-        self._value = value
+    def __init__(self, value: str | Secret) -> None:
+        self._value: str = value.reveal() if isinstance(value, Secret) else value
 
     def __repr__(self) -> str:
         return "Token('******')"
@@ -396,6 +396,23 @@ def _backoff_hook(run: _Run) -> Callable[[Exception], bool | float]:
     return hook
 
 
+async def _post(
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout: Any
+) -> httpx.Response:
+    try:
+        return await client.post(url, content=body, headers=headers, timeout=timeout)
+    except Exception as exc:
+        if _classify_exception(exc) is not None:
+            raise
+        # A fault inside httpx, httpcore or h11: their frames hold the request headers, the
+        # token among them, and a crash report would print them. Report it without them.
+        name = type(exc).__name__
+        raise _Permanent(
+            None, f"发送时出现意外错误（{name}），请稍后重新上报",
+            f"unexpected error while sending ({name}); send again later",
+        ) from None  # fmt: skip
+
+
 async def push_one(
     client: httpx.AsyncClient,
     url: str,
@@ -446,7 +463,7 @@ async def push_one(
                     pool=min(cfg.connect_timeout, budget),
                 )
                 async with asyncio.timeout(budget):
-                    resp = await client.post(url, content=body, headers=headers, timeout=timeout)
+                    resp = await _post(client, url, body, headers, timeout)
                 receipt = _classify_response(resp, batch_id, digest, time.time())
                 return (resp.status_code, receipt), run.attempts, None
     except _OutOfTime:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from fieldtui.settings import Settings
+from fieldtui.settings import Secret, Settings
 from fieldtui.sync.errors import SyncError
 
 LOCAL_HOSTS = {"localhost", "localhost.localdomain"}
@@ -30,7 +30,7 @@ class SmtpConfig:
     user: str
     sender: str
     ca_file: str = ""
-    password: str = field(default="", repr=False)
+    password: Secret = field(default_factory=lambda: Secret(""), repr=False)
 
 
 def is_loopback(host: str) -> bool:
@@ -75,8 +75,21 @@ def smtp_config(settings: Settings) -> SmtpConfig:
         user=user,
         sender=sender,
         ca_file=str(Path(ca_file).expanduser()) if ca_file else "",
-        password=str(settings.get("smtp.password") or ""),
+        password=_password(settings),
     )
+
+
+def _password(settings: Settings) -> Secret:
+    """The SMTP password or authorisation code. smtplib sends it as ASCII: anything else is
+    refused here, naming the setting, instead of failing inside the login."""
+    password = Secret(settings.get("smtp.password"))
+    if not password.reveal().isascii():
+        raise SyncError(
+            "smtp.password 含有中文或其他非 ASCII 字符：QQ 邮箱请填写网页邮箱“设置—账户”中生成的授权码",
+            "smtp.password holds non-ASCII characters: for QQ mail use the authorisation code "
+            "from its web settings",
+        )
+    return password
 
 
 def tls_context(ca_file: str = "") -> ssl.SSLContext:
@@ -122,7 +135,7 @@ def send_message(msg: EmailMessage, config: SmtpConfig, *, timeout: float = 60.0
                 smtp.starttls(context=tls_context(config.ca_file))
                 smtp.ehlo()
             if config.user:
-                smtp.login(config.user, config.password)
+                smtp.login(config.user, config.password.reveal())
             smtp.send_message(msg, from_addr=config.sender, to_addrs=to)
     except SyncError:
         raise
@@ -150,4 +163,12 @@ def send_message(msg: EmailMessage, config: SmtpConfig, *, timeout: float = 60.0
         raise SyncError(
             f"无法连接发信服务器 {where}（{reason}），未发送",
             f"cannot reach the SMTP server {where} ({reason}); not sent",
+        ) from None
+    except Exception as exc:
+        # Anything else is a fault inside smtplib or ssl. Its traceback would carry smtplib's
+        # frames, whose locals hold the password (smtplib.SMTP.login): report it without them.
+        name = type(exc).__name__
+        raise SyncError(
+            f"发送邮件时出现意外错误（{name}），可能未发送",
+            f"unexpected error while sending ({name}); the message may not have been sent",
         ) from None
