@@ -46,7 +46,7 @@ def scoped(scope: str, extra: list[Binding] | None = None) -> Callable[[T], T]:
     def deco(cls: T) -> T:
         extras = list(extra or [])
         _REGISTRY.append((cls, scope, extras))
-        cls.BINDINGS = [*bindings(scope, _LANG), *extras]
+        _apply(cls, [*bindings(scope, _LANG), *extras])
         return cls
 
     return deco
@@ -57,4 +57,12 @@ def set_language(lang: str) -> None:
     global _LANG
     _LANG = lang
     for cls, scope, extras in _REGISTRY:
-        cls.BINDINGS = [*bindings(scope, lang), *extras]
+        _apply(cls, [*bindings(scope, lang), *extras])
+
+
+def _apply(cls: type[DOMNode], new: list[Binding]) -> None:
+    # Textual merges BINDINGS into ``_merged_bindings`` when the class is created (before a
+    # decorator runs) and copies that map into each instance: rebuild it, or the new BINDINGS
+    # are never seen.
+    cls.BINDINGS = new
+    cls._merged_bindings = cls._merge_bindings()
