@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 
 from fieldtui.actions import ACTIONS
@@ -60,7 +60,7 @@ def set_language(lang: str) -> None:
         _apply(cls, [*bindings(scope, lang), *extras])
 
 
-def _apply(cls: type[DOMNode], new: list[Binding]) -> None:
+def _apply(cls: type[DOMNode], new: list[BindingType]) -> None:
     # Textual merges BINDINGS into ``_merged_bindings`` when the class is created (before a
     # decorator runs) and copies that map into each instance: rebuild it, or the new BINDINGS
     # are never seen.

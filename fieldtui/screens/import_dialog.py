@@ -1,0 +1,153 @@
+"""Import a ledger file: check it row by row, show the importer's report, write only on request.
+
+The importer (fieldtui.store.ledger_io) does the work: ``plan_import(path, store, campaign)``
+reads and checks the whole file without writing; ``apply_import(store, plan)`` writes it in one
+transaction. This dialog shows ``plan.report(lang)`` before anything is written and refuses to
+write a plan that is not ``ok``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static
+
+from fieldtui.screens.context import services
+from fieldtui.screens.keys import scoped
+from fieldtui.widgets.fields import FieldInput
+
+IMPORTER = "fieldtui.store.ledger_io"
+
+
+def importer_available() -> bool:
+    return importlib.util.find_spec(IMPORTER) is not None
+
+
+@scoped("form")
+class ImportDialog(ModalScreen[bool]):
+    """Dismisses with True when the file was written, False otherwise."""
+
+    SCOPE = "form"
+    CSS_PATH = "import_dialog.tcss"
+    DESCRIPTION = (
+        "导入台账文件：输入文件路径后按 Enter 逐行检查，查看报告；没有错误时按 Ctrl+S 写入。"
+        "检查不写入任何数据。",
+        "Import a ledger file: type its path and press Enter to check it row by row and read "
+        "the report; with no errors, Ctrl+S writes it. Checking writes nothing.",
+    )
+
+    def __init__(self, path: str = "") -> None:
+        super().__init__()
+        self.initial = path
+        self.plan: Any = None
+
+    def compose(self) -> ComposeResult:
+        tr = services(self).tr
+        with Vertical(id="import-box"):
+            yield Static(tr("导入台账文件", "Import a ledger file"), id="import-title")
+            yield FieldInput(
+                self.initial,
+                placeholder=tr(
+                    "文件路径（.xlsx 或 .csv），按 Enter 检查",
+                    "file path (.xlsx or .csv), Enter to check",
+                ),
+                compact=True,
+                id="import-path",
+            )
+            with VerticalScroll(id="import-report-box"):
+                yield Static(tr("尚未检查。", "Not checked yet."), id="import-report", markup=False)
+            yield Static(id="import-state", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#import-path", Input).focus()
+        if self.initial:
+            self.check(self.initial)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.check(event.value.strip())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # A new path invalidates the report shown for the old one.
+        if self.plan is not None:
+            self.plan = None
+            self._state("")
+
+    def _state(self, text: str, cls: str = "") -> None:
+        state = self.query_one("#import-state", Static)
+        state.update(text)
+        state.set_classes(cls)
+
+    def check(self, raw: str) -> None:
+        tr = services(self).tr
+        self.plan = None
+        self.query_one("#import-report", Static).update(tr("正在检查……", "Checking…"))
+        self._state("")
+        self._plan(Path(raw).expanduser())
+
+    @work(thread=True, exclusive=True, group="import-check")
+    def _plan(self, path: Path) -> None:
+        from fieldtui.store import ledger_io  # type: ignore[attr-defined, unused-ignore]
+
+        svc = services(self)
+        try:
+            plan = ledger_io.plan_import(path, svc.store, svc.campaign)
+            report = plan.report(svc.lang)
+        except Exception as exc:  # a refusal from the importer: shown, nothing written
+            self.app.call_from_thread(self._show, None, str(exc))
+            return
+        self.app.call_from_thread(self._show, plan, str(report))
+
+    def _show(self, plan: Any, report: str) -> None:
+        tr = services(self).tr
+        self.query_one("#import-report", Static).update(report)
+        if plan is not None and plan.ok:
+            self.plan = plan
+            self._state(
+                tr(
+                    "检查通过。按 Ctrl+S 写入台账，Esc 放弃。",
+                    "Checked: Ctrl+S writes it, Esc cancels.",
+                ),
+                "ok",
+            )
+        else:
+            self.plan = None
+            self._state(
+                tr("有错误：未写入任何数据。请改正文件后再检查。",
+                   "Errors: nothing was written. Fix the file and check again."),
+                "error",
+            )  # fmt: skip
+
+    def action_save(self) -> None:
+        svc = services(self)
+        if self.plan is None or not self.plan.ok:
+            self.notify(
+                svc.tr(
+                    "请先检查文件，没有错误时才能写入。",
+                    "Check the file first; only a clean plan is written.",
+                ),
+                severity="warning",
+            )
+            return
+        from fieldtui.store import ledger_io  # type: ignore[attr-defined, unused-ignore]
+
+        try:
+            ledger_io.apply_import(svc.store, self.plan)
+        except Exception as exc:
+            self._state(
+                svc.tr(f"写入失败，未保存：{exc}", f"Write failed, nothing saved: {exc}"), "error"
+            )
+            return
+        self.notify(svc.tr("台账已导入。", "Ledger imported."))
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
