@@ -60,6 +60,7 @@ class DashboardScreen(FieldScreen):
     def __init__(self) -> None:
         super().__init__()
         self._drawn_revision = -1
+        self.behind_ids: list[int] = []
 
     def compose(self) -> ComposeResult:
         tr = self.tr
@@ -153,8 +154,8 @@ class DashboardScreen(FieldScreen):
             # branch adds it). Show the count here once the store offers a query for it.
         )
 
-        behind_ids = stations_behind_plan(refs, visits, plan, today)
-        self.query_one("#dash-behind", Static).update(self.behind_text(behind_ids, plan))
+        self.behind_ids = stations_behind_plan(refs, visits, plan, today)
+        self.query_one("#dash-behind", Static).update(self.behind_text(self.behind_ids, plan))
 
     def counts(self, today: dt.date) -> Counts:
         svc = self.svc

@@ -36,7 +36,7 @@ class ImportDialog(ModalScreen[bool]):
     SCOPE = "form"
     CSS_PATH = "import_dialog.tcss"
     DESCRIPTION = (
-        "导入台账文件：输入文件路径后按 Enter 逐行检查，查看报告；没有错误时按 Ctrl+S 写入。"
+        "导入台账文件：输入文件路径后按Enter逐行检查，查看报告；没有错误时按Ctrl+S写入。"
         "检查不写入任何数据。",
         "Import a ledger file: type its path and press Enter to check it row by row and read "
         "the report; with no errors, Ctrl+S writes it. Checking writes nothing.",

@@ -88,8 +88,8 @@ class LedgerScreen(FieldScreen):
     SCOPE = "ledger"
     CSS_PATH = "ledger.tcss"
     DESCRIPTION = (
-        "台账：本乡镇服务对象100人以下的村（社区）退役军人服务站。按 / 输入即筛选（可用拼音"
-        "全拼或首字母，如 yf 找到永丰村）；可新增、编辑、归档、导入，并直接开始评分。"
+        "台账：本乡镇服务对象100人以下的村（社区）退役军人服务站。按/输入即筛选（可用拼音"
+        "全拼或首字母，如yf找到永丰村）；可新增、编辑、归档、导入，并直接开始评分。"
         "每行显示计划月份、最近一次验收得分和是否达标。",
         "Ledger: the township's village/community veterans service stations serving 100 people "
         "or fewer. Press / and type to filter (pinyin works too: yf finds 永丰村); add, edit, "

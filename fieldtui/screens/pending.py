@@ -8,6 +8,7 @@ from textual.widgets import Footer, Static
 
 from fieldtui.actions import BY_ID
 from fieldtui.screens.base import FieldScreen
+from fieldtui.screens.keyhelp import keys_text
 from fieldtui.widgets.navbar import NavBar
 
 
@@ -22,13 +23,14 @@ class PendingScreen(FieldScreen):
     def compose(self) -> ComposeResult:
         action = BY_ID[f"app.{self.mode}"]
         name = action.label(self.svc.lang)
+        home = keys_text(self.app, self.svc.settings.keymap(), "app.dashboard")
         yield NavBar(self.mode)
         with Middle(), Center():
             yield Static(
                 self.tr(
-                    f"“{name}”功能尚未包含在此版本中。\n其他功能不受影响：按 F2 回到总览。",
+                    f"“{name}”功能尚未包含在此版本中。\n其他功能不受影响：按{home}回到总览。",
                     f"“{name}” is not part of this build yet.\n"
-                    "Everything else works: press F2 for the dashboard.",
+                    f"Everything else works: press {home} for the dashboard.",
                 ),
                 id="pending-message",
                 markup=False,

@@ -40,7 +40,7 @@ class PlanScreen(FieldScreen):
     CSS_PATH = "plan.tcss"
     DESCRIPTION = (
         "推进计划：每个服务站计划在哪个月达标（◆），以及验收达标（✓）或未达标（✗）的月份。"
-        "← → 把计划提前或推后一个月（未计划的服务站计划到本月），Enter 选择月份，Del 取消计划。"
+        "←→把计划提前或推后一个月（未计划的服务站计划到本月），Enter选择月份，Del取消计划。"
         "下方按季度显示累计计划占比与目标，计划不足时标出。",
         "Plan: the month each station is to reach the standard (◆), and the month its "
         "assessment passed (✓) or failed (✗). Left/right move the plan a month earlier or later "
@@ -56,6 +56,7 @@ class PlanScreen(FieldScreen):
         self.plan: dict[int, str] = {}
         self.visit_marks: dict[int, tuple[str, bool]] = {}  # station -> (month, passed)
         self.names: dict[int, str] = {}
+        self.short_periods: list[str] = []  # labels of the periods the plan falls short of
 
     def compose(self) -> ComposeResult:
         svc = self.svc
@@ -136,6 +137,7 @@ class PlanScreen(FieldScreen):
         svc = self.svc
         c, store, lang = svc.campaign, svc.store, svc.lang
         prog = progress(c, store.stations.refs(), store.assessments.visit_refs(c.id), self.plan)
+        self.short_periods = [p.label for p in prog if p.plan_short]
         tr = self.tr
         t = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, expand=False)
         t.add_column(tr("期间", "Period"), no_wrap=True)

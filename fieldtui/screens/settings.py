@@ -8,6 +8,7 @@ keeps the stored value.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.text import Text
@@ -55,6 +56,34 @@ CHOICES: dict[str, list[tuple[str, str, str]]] = {
 RESTART_KEYS = ("lang", "campaign")
 
 
+# The schema's problems are English (they also reach the CLI and logs); the screen shows them
+# in Chinese when the interface is Chinese.
+_PROBLEMS_ZH: tuple[tuple[str, str], ...] = (
+    (r"must be one of (.+)", r"只能是 \1 之一"),
+    (r"must be text such as .*", "应为按键文字，如 f5 或 ctrl+s,f2"),
+    (r"must be text", "应为文字"),
+    (r"longer than (\d+) characters", r"超过 \1 个字符"),
+    (r"contains control characters", "含有控制字符"),
+    (r"is not a valid secret.*", "不是有效的令牌或密码（太长或含控制字符）"),
+    (r"must be an http:// or https:// address", "应为 http:// 或 https:// 开头的地址"),
+    (r"must be a port number 1\.\.65535", "应为 1 到 65535 之间的端口号"),
+    (r"must be a whole number (\d+)\.\.(\d+)", r"应为 \1 到 \2 之间的整数"),
+    (r"must be a file path", "应为文件路径"),
+    (r"'(.*)' is not a key name", r"“\1”不是按键名称"),
+    (r"no key given", "没有填写按键"),
+    (r"unknown action.*", "没有这个操作"),
+)
+
+
+def problem_text(problem: str, lang: str) -> str:
+    if lang == "en":
+        return problem
+    for pattern, zh in _PROBLEMS_ZH:
+        if re.fullmatch(pattern, problem):
+            return re.sub(pattern, zh, problem)
+    return problem
+
+
 def field_id(key: str) -> str:
     return "s-" + key.replace(".", "-")
 
@@ -76,13 +105,14 @@ class SettingsScreen(FieldScreen):
     SCOPE = "settings"
     CSS_PATH = "settings.tcss"
     DESCRIPTION = (
-        "设置：填报单位、经办人、界面语言、当前验收方案、县级接收地址和令牌、SMTP 邮箱，以及快捷键。"
-        "Ctrl+S 保存（先全部检查，有错误时不保存）。令牌和密码不显示，留空表示不变。"
-        "在“快捷键”表中按 Enter 改键，Del 恢复默认键。",
+        "设置：填报单位、经办人、界面语言、当前验收方案、县级接收地址和令牌、SMTP邮箱，以及快捷键。"
+        "Ctrl+S保存（先全部检查，有错误时不保存）。令牌和密码不显示，留空表示不变。"
+        "在“快捷键”表中按Enter改键，Del恢复默认键。设置文件的位置可用命令 fieldtui locate 查看。",
         "Settings: reporting unit, officer, language, active campaign, county endpoint and "
         "token, SMTP account, and the keys. Ctrl+S saves (everything is checked first; with any "
         "error nothing is saved). Token and password are never shown; leave them empty to keep "
-        "them. In the Keys table, Enter changes a key and Del restores the default.",
+        "them. In the Keys table, Enter changes a key and Del restores the default. "
+        "`fieldtui locate` shows where the settings file is.",
     )
 
     def __init__(self) -> None:
@@ -95,12 +125,7 @@ class SettingsScreen(FieldScreen):
         svc = self.svc
         lang = svc.lang
         yield NavBar("settings")
-        with VerticalScroll(id="settings-body"):
-            yield Static(
-                self.tr(f"设置文件：{svc.settings.path}", f"Settings file: {svc.settings.path}"),
-                id="settings-path",
-                markup=False,
-            )
+        with VerticalScroll(id="settings-body", can_focus=False):
             for zh, en, keys in GROUPS:
                 yield Static(en if lang == "en" else zh, classes="settings-group")
                 for key in keys:
@@ -159,6 +184,7 @@ class SettingsScreen(FieldScreen):
 
     def on_mount(self) -> None:
         self.fill_keys()
+        self.query_one(f"#{field_id('unit')}").focus()
 
     # -- keymap table --------------------------------------------------------------------------
 
@@ -246,6 +272,8 @@ class SettingsScreen(FieldScreen):
                 continue
             if normalised == s.get(key):
                 continue
+            if key == "campaign" and not s.get(key) and normalised == svc.campaign.id:
+                continue  # the default campaign, shown as chosen: nothing changed
             if normalised == spec.default:
                 candidate.unset(key)
             else:
@@ -311,7 +339,7 @@ class SettingsScreen(FieldScreen):
     def show_errors(self, errors: dict[str, str]) -> None:
         for key in SCHEMA:
             err = self.query_one(f"#e-{field_id(key)}", Static)
-            problem = errors.get(key, "")
+            problem = problem_text(errors.get(key, ""), self.svc.lang)
             err.update(problem)
             err.set_class(bool(problem), "-shown")
 
@@ -370,7 +398,7 @@ class KeyEditor(ModalScreen[str | None]):
         try:
             keys = str(check_value(f"keymap.{self.action_.id}", raw))
         except SettingsError as exc:
-            err.update(exc.problem)
+            err.update(problem_text(exc.problem, svc.lang))
             err.add_class("-shown")
             return
         others = clashes(self.keymap, self.action_, keys.split(","))

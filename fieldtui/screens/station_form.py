@@ -49,8 +49,9 @@ def role_label(role: str, lang: str) -> str:
 class StationForm(ModalScreen[StationInput | None]):
     SCOPE = "form"
     CSS_PATH = "station_form.tcss"
+    AUTO_FOCUS = "#f-name"
     DESCRIPTION = (
-        "服务站表单：填写后按 Ctrl+S 保存。规则与导入台账相同，错误显示在对应栏目下，"
+        "服务站表单：填写后按Ctrl+S保存。规则与导入台账相同，错误显示在对应栏目下，"
         "有错误时不能保存。",
         "Station form: fill it in and save with Ctrl+S. The rules are the importer's; each "
         "problem is shown under its field and the form cannot be saved while any remains.",
@@ -129,6 +130,7 @@ class StationForm(ModalScreen[StationInput | None]):
         )
 
     def on_mount(self) -> None:
+        self.add_class(f"lang-{services(self).lang}")
         self.query_one("#f-name", Input).focus()
 
     # -- values and validation -----------------------------------------------------------------
