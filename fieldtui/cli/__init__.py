@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from fieldtui.cli.context import CliError, Context
 
-COMMAND_MODULES = ("core", "ledger", "assess")
+COMMAND_MODULES = ("core", "ledger", "assess", "backup")
 
 
 def _common() -> argparse.ArgumentParser:

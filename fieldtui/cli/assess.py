@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldtui.cli.context import CliError, Context
-from fieldtui.domain.scoring import BonusEntry
+from fieldtui.domain.scoring import BonusEntry, check_bonus, check_score, check_veto
 
 _SHEET_KEYS = {"scores", "notes", "bonus", "veto"}
 
@@ -108,6 +108,23 @@ def cmd_assess(ctx: Context, args: argparse.Namespace) -> None:
         except ValueError:
             raise CliError(f"--date: {args.date!r} is not YYYY-MM-DD") from None
     actor = args.assessor or str(ctx.settings.get("officer"))
+    # Check the whole sheet before anything is written.
+    for n, v in scores.items():
+        if v is not None:
+            check_score(c, n, v)
+    for n in notes:
+        if not c.has_item(n):
+            raise CliError(f"{args.source}: notes.{n}: no such standard item")
+    for e in bonus or []:
+        check_bonus(c, e)
+    check_veto(c, veto)
+    if args.complete and args.revises is None:
+        missing = [it.number for it in c.items if scores.get(it.number) is None]
+        if missing:
+            raise CliError(
+                ctx.t(f"第{missing[0]}项未评分（共{len(missing)}项），不能完成",
+                      f"item {missing[0]} is unscored ({len(missing)} in all); cannot complete")
+            )  # fmt: skip
     if args.revises is not None:
         if not args.reason or not args.reason.strip():
             raise CliError(

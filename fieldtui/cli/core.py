@@ -76,13 +76,15 @@ def cmd_locate(ctx: Context, args: argparse.Namespace) -> None:
     from fieldtui.settings import SETTINGS_NAME
     from fieldtui.store.backup import backup_dir
     from fieldtui.store.db import DB_NAME
+    from fieldtui.store.location import storage_warning
 
-    info = {
+    info: dict[str, Any] = {
         "home": str(ctx.home),
         "settings": str(ctx.home / SETTINGS_NAME),
         "database": str(ctx.home / DB_NAME),
         "backups": str(backup_dir(ctx.home / DB_NAME)),
         "campaigns": [str(d) for d in campaign_dirs(ctx.home)],
+        "storage_warning": storage_warning(ctx.home / DB_NAME),
     }
     if args.json:
         ctx.emit_json(info)
@@ -94,9 +96,28 @@ def cmd_locate(ctx: Context, args: argparse.Namespace) -> None:
         "backups": ctx.t("备份", "backups"),
         "campaigns": ctx.t("验收方案", "campaigns"),
     }
+    warning = info.pop("storage_warning")
     for key, value in info.items():
         shown = ", ".join(value) if isinstance(value, list) else value
         ctx.out(f"{labels[key]}: {shown}")
+    if warning:
+        ctx.out(storage_message(ctx, warning))
+
+
+def storage_message(ctx: Context, warning: str) -> str:
+    kind = warning.split(":", 1)[0]
+    where = warning.rsplit(":", 1)[-1]
+    if kind == "network":
+        return ctx.t(
+            f"警告：数据库位于网络共享（{where}），断网会损坏数据；请放在本机硬盘，用 fieldtui backup 复制到共享",
+            f"warning: the database is on a network share ({where}); keep it on a local disk "
+            "and use `fieldtui backup` to copy it there",
+        )
+    return ctx.t(
+        f"警告：数据库位于U盘等可移动存储（{where}），拔出会损坏数据；请放在本机硬盘，用 fieldtui backup 复制到U盘",
+        f"warning: the database is on removable storage ({where}); keep it on a local disk "
+        "and use `fieldtui backup` to copy it there",
+    )
 
 
 def cmd_config_list(ctx: Context, args: argparse.Namespace) -> None:

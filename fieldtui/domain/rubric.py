@@ -337,6 +337,12 @@ def parse_campaign(data: dict[str, Any], source: str = "") -> Campaign:
             "scoring.total", f"the item maxima sum to {item_sum:g}, not the declared {total:g}", src
         )
 
+    for idx, it in enumerate(items):
+        if not 1 <= it.category <= len(categories_raw):
+            raise CampaignError(
+                f"items[{idx}].category", f"item {it.number}: no category {it.category}", src
+            )
+
     categories: list[Category] = []
     for i, raw in enumerate(categories_raw):
         p = f"categories[{i}]."
@@ -365,11 +371,6 @@ def parse_campaign(data: dict[str, Any], source: str = "") -> Campaign:
                 items=members,
             )
         )
-    for idx, it in enumerate(items):
-        if not 1 <= it.category <= len(categories):
-            raise CampaignError(
-                f"items[{idx}].category", f"item {it.number}: no category {it.category}", src
-            )
     # Items of a category must be contiguous so the sheet reads like the paper table.
     order = [it.category for it in items]
     if order != sorted(order):

@@ -71,3 +71,47 @@ def rotating_backup(src: Path | sqlite3.Connection, db_path: Path, reason: str, 
 
 def backup_before_migration(db_path: Path, version: int, keep: int = 10) -> Path:
     return rotating_backup(db_path, db_path, f"v{version}-premigrate", keep)
+
+
+def check_backup(path: Path) -> None:
+    """Refuse a file that is not a whole fieldtui database this version can read."""
+    from fieldtui.store.migrations import MIGRATIONS
+
+    if not path.is_file():
+        raise StoreError(f"{path}: no such file")
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise StoreError(f"{path}: not a SQLite database")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if ok != "ok":
+            raise StoreError(f"{path}: integrity check failed ({ok})")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: unreadable database ({exc})") from None
+    finally:
+        conn.close()
+    if "stations" not in tables or version < 1:
+        raise StoreError(f"{path}: not a fieldtui database")
+    if version > len(MIGRATIONS):
+        raise StoreError(f"{path}: made by a newer fieldtui (version {version})")
+
+
+def restore_from(live: sqlite3.Connection, live_path: Path, src: Path, keep: int = 10) -> Path:
+    """Replace the live database with ``src`` after checking it; the current one is kept first."""
+    check_backup(src)
+    kept = rotating_backup(live, live_path, "pre-restore", keep=max(keep, 1) + 1)
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    try:
+        source.backup(live)  # one transaction on the live database: all or nothing
+    finally:
+        source.close()
+    from fieldtui.store.db import run_migrations
+    from fieldtui.store.migrations import MIGRATIONS
+
+    version = live.execute("PRAGMA user_version").fetchone()[0]
+    if version < len(MIGRATIONS):
+        run_migrations(live, version)
+    return kept
