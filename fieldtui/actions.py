@@ -19,6 +19,9 @@ class Action:
     en: str
     scope: str  # "app" for everywhere, else the screen's name
     show: bool = True  # shown in the footer
+    # Checked when the key arrives, before it reaches the focused widget. For keys that move the
+    # focus: letters typed right after them (a fast typist, a paste) then follow the new focus.
+    priority: bool = False
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
@@ -37,7 +40,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.palette", "ctrl+p", "命令", "Commands", "app", show=False),
     Action("app.quit", "ctrl+q", "退出", "Quit", "app"),
     # Ledger
-    Action("ledger.filter", "slash", "筛选", "Filter", "ledger"),
+    Action("ledger.filter", "slash", "筛选", "Filter", "ledger", priority=True),
     Action("ledger.add", "a", "新增", "Add", "ledger"),
     Action("ledger.edit", "e,enter", "编辑", "Edit", "ledger"),
     Action("ledger.archive", "delete,x", "归档", "Archive", "ledger"),

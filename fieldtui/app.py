@@ -139,13 +139,15 @@ class FieldApp(App[None]):
         *,
         today: dt.date | None = None,
         blink: bool = True,
+        check_storage: bool = True,
     ) -> None:
         # Bindings are built per language before any screen (or this app) is created.
         set_language(lang)
         super().__init__()
         self.home = home
         self.lang = lang
-        self.blink = blink
+        self.blink = blink  # tests and snapshots turn the cursor blink off
+        self.check_storage = check_storage  # snapshots must not depend on the host's disks
         self._today = today
         self.settings: Settings = load_settings(home)
         self.campaign: Campaign = active(home, str(self.settings.get("campaign")))
@@ -184,6 +186,32 @@ class FieldApp(App[None]):
     def on_mount(self) -> None:
         if self.store.stations.count() == 0:
             self.offer_first_start()
+        if self.check_storage:
+            self.call_after_refresh(self.warn_about_storage)
+
+    def warn_about_storage(self) -> None:
+        """The live database must not run from a USB stick or a network share: say so."""
+        from fieldtui.store.location import storage_warning
+
+        warning = storage_warning(self.store.path)
+        if not warning:
+            return
+        where = warning.rsplit(":", 1)[-1]
+        if warning.startswith("network"):
+            text = self.tr(
+                f"数据库位于网络共享（{where}），断网会损坏数据。请放在本机硬盘，"
+                "用 fieldtui backup 复制到共享。",
+                f"The database is on a network share ({where}); a dropped connection can "
+                "corrupt it. Keep it on a local disk and use `fieldtui backup` to copy it there.",
+            )
+        else:
+            text = self.tr(
+                f"数据库位于U盘等可移动存储（{where}），拔出会损坏数据。请放在本机硬盘，"
+                "用 fieldtui backup 复制到U盘。",
+                f"The database is on removable storage ({where}); pulling it out can corrupt "
+                "it. Keep it on a local disk and use `fieldtui backup` to copy it there.",
+            )
+        self.notify(text, title=self.tr("警告", "Warning"), severity="warning", timeout=30)
 
     def _backup_before_migrate(self, path: Path, version: int) -> None:
         from fieldtui.store.backup import backup_before_migration

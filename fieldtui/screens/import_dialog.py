@@ -66,7 +66,7 @@ class ImportDialog(ModalScreen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#import-path", Input).focus()
+        self.set_focus(self.query_one("#import-path", Input))
         if self.initial:
             self.check(self.initial)
 

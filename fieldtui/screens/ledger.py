@@ -152,7 +152,7 @@ class LedgerScreen(FieldScreen):
     def on_mount(self) -> None:
         self.table.sort_by(SORTS[self._sort][3])
         self.reload()
-        self.table.focus()
+        self.set_focus(self.table)
 
     def on_screen_resume(self) -> None:
         if self.svc.store.revision() != self._drawn_revision:
@@ -235,21 +235,23 @@ class LedgerScreen(FieldScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ledger-filter":
             event.stop()
-            self.table.focus()
+            self.set_focus(self.table)
 
     def action_filter(self) -> None:
-        self.filter_input.focus()
+        # Focus now, not on the next message cycle (Widget.focus): letters typed right after
+        # the slash are already queued and must reach the filter, not the table.
+        self.set_focus(self.filter_input)
 
     def action_unfilter(self) -> None:
         if self.filter_input.value:
             self.filter_input.value = ""
-        self.table.focus()
+        self.set_focus(self.table)
 
     def on_key(self, event: Any) -> None:
         # Down from the filter goes to the table, as does Enter.
         if event.key == "down" and self.filter_input.has_focus:
             event.stop()
-            self.table.focus()
+            self.set_focus(self.table)
 
     # -- sort ----------------------------------------------------------------------------------
 

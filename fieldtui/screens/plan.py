@@ -85,7 +85,7 @@ class PlanScreen(FieldScreen):
     def on_mount(self) -> None:
         self.grid.sort_by(lambda r: (r.sort_values["month"] or "9999", r.key))
         self.reload()
-        self.grid.focus()
+        self.set_focus(self.grid)
 
     def on_screen_resume(self) -> None:
         if self.svc.store.revision() != self._drawn_revision:
@@ -279,7 +279,7 @@ class MonthPicker(ModalScreen[str | None]):
             options.highlighted = self.months.index(self.current)
         else:
             options.highlighted = 0
-        options.focus()
+        self.set_focus(options)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -184,7 +184,7 @@ class SettingsScreen(FieldScreen):
 
     def on_mount(self) -> None:
         self.fill_keys()
-        self.query_one(f"#{field_id('unit')}").focus()
+        self.set_focus(self.query_one(f"#{field_id('unit')}"))
 
     # -- keymap table --------------------------------------------------------------------------
 
@@ -290,7 +290,7 @@ class SettingsScreen(FieldScreen):
         self.show_errors(errors)
         if errors:
             first = next(k for k in SCHEMA if k in errors)
-            self.query_one(f"#{field_id(first)}").focus()
+            self.set_focus(self.query_one(f"#{field_id(first)}"))
             self.notify(
                 self.tr(
                     f"有 {len(errors)} 项需要修改，未保存。",
@@ -385,7 +385,7 @@ class KeyEditor(ModalScreen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#key-input", Input).focus()
+        self.set_focus(self.query_one("#key-input", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -64,6 +64,7 @@ class StationForm(ModalScreen[StationInput | None]):
         if station is not None:
             self.taken.discard(station.name)
         self.touched: set[str] = set()
+        self.shown: dict[str, str] = {}  # field -> the problems on screen
         self.tried = False
 
     # -- layout --------------------------------------------------------------------------------
@@ -131,7 +132,7 @@ class StationForm(ModalScreen[StationInput | None]):
 
     def on_mount(self) -> None:
         self.add_class(f"lang-{services(self).lang}")
-        self.query_one("#f-name", Input).focus()
+        self.set_focus(self.query_one("#f-name", Input))
 
     # -- values and validation -----------------------------------------------------------------
 
@@ -158,6 +159,7 @@ class StationForm(ModalScreen[StationInput | None]):
         return data, errors
 
     def show_errors(self, errors: list[FieldError]) -> None:
+        """Update the error lines that changed (each keystroke validates; most change nothing)."""
         lang = services(self).lang
         by_field: dict[str, list[str]] = {}
         for e in errors:
@@ -165,8 +167,12 @@ class StationForm(ModalScreen[StationInput | None]):
         for name in FIELDS:
             shown = self.tried or name in self.touched
             problems = by_field.get(name, []) if shown else []
+            text = "；".join(problems) if lang != "en" else "; ".join(problems)
+            if self.shown.get(name, "") == text:
+                continue
+            self.shown[name] = text
             err = self.query_one(f"#e-{name}", Static)
-            err.update("；".join(problems) if lang != "en" else "; ".join(problems))
+            err.update(text)
             err.set_class(bool(problems), "-shown")
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -194,7 +200,7 @@ class StationForm(ModalScreen[StationInput | None]):
         self.show_errors(errors)
         if errors:
             first = next(n for n in FIELDS if any(e.field == n for e in errors))
-            self.query_one(f"#f-{first}").focus()
+            self.set_focus(self.query_one(f"#f-{first}"))
             self.notify(
                 services(self).tr(
                     f"有 {len(errors)} 处需要修改，未保存。",

@@ -1,4 +1,8 @@
-"""Hermetic app tests: a temporary home, a frozen today, no cursor blink, the real store."""
+"""Hermetic app tests: a temporary home, a frozen today, no cursor blink, the real store.
+
+The root conftest keeps the developer's environment out (FIELDTUI_* variables, home) and gives
+the empty ``home`` fixture; these add the demo township and the app factory.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,6 @@ TODAY = dt.date(2023, 6, 10)  # mid-Q2: Q1 is past, the next deadline is 30 June
 DEMO_STATIONS = 24
 
 
-@pytest.fixture(autouse=True)
-def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Nothing from the developer's own environment reaches the app."""
-    for var in ("FIELDTUI_HOME", "FIELDTUI_LANG", "FIELDTUI_TOKEN", "FIELDTUI_TODAY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("FIELDTUI_HOME", str(tmp_path / "not-used"))
-
-
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home with the demo township as of TODAY, built once (pypinyin is slow to load)."""
@@ -34,14 +30,6 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open_store(home) as store:
         fill_demo(store, active(home), DEMO_STATIONS, today=TODAY)
     return home
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """An empty home."""
-    h = tmp_path / "home"
-    h.mkdir()
-    return h
 
 
 @pytest.fixture
@@ -58,6 +46,6 @@ AppFactory = Callable[..., FieldApp]
 @pytest.fixture
 def make_app() -> Iterator[AppFactory]:
     def make(home: Path, lang: str = "zh") -> FieldApp:
-        return FieldApp(home, lang, today=TODAY, blink=False)
+        return FieldApp(home, lang, today=TODAY, blink=False, check_storage=False)
 
     yield make

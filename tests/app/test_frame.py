@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from fieldtui.actions import ACTIONS
-from fieldtui.app import frozen_today, key_label
+from fieldtui.app import FieldApp, frozen_today, key_label
 from fieldtui.screens.dashboard import DashboardScreen
 from fieldtui.screens.help import HelpScreen
 from fieldtui.screens.ledger import LedgerScreen
@@ -207,6 +207,19 @@ async def test_open_scoring_switches_area(make_app: AppFactory, demo_home: Path)
     async with app.run_test(size=(100, 30)):
         await app.open_scoring(1)
         assert app.current_mode == "scoring"
+
+
+async def test_warns_when_the_database_is_on_a_usb_stick(
+    demo_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fieldtui.store.location as location
+
+    monkeypatch.setattr(location, "storage_warning", lambda path: "removable:vfat:/media/usb")
+    app = FieldApp(demo_home, "en", today=TODAY, blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        messages = [n.message for n in app._notifications]
+    assert any("removable storage (/media/usb)" in m for m in messages)
 
 
 def test_frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
