@@ -124,7 +124,14 @@ def shared_css_variables() -> dict[str, str]:
 class FieldApp(App[None]):
     """The officer's app. Provides what :class:`fieldtui.screens.context.AppServices` promises."""
 
-    CSS_PATH = "app.tcss"
+    # Absolute, so that a subclass defined elsewhere (a benchmark, a test) still finds them.
+    # The first screens' own files are read with the app's: Textual restyles the whole DOM each
+    # time a screen brings a stylesheet it has not seen, which would cost start-up two restyles.
+    CSS_PATH = [
+        str(Path(__file__).with_name("app.tcss")),
+        str(Path(__file__).parent / "screens" / "dashboard.tcss"),
+        str(Path(__file__).parent / "screens" / "welcome.tcss"),
+    ]
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         mode: area_factory(mode) for mode in AREA_SCREENS
     }

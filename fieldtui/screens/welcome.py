@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Static
 
 from fieldtui.screens.context import services
 from fieldtui.screens.keyhelp import keys_text
@@ -38,7 +38,7 @@ class WelcomeScreen(ModalScreen[str | None]):
             ),
             "add": tr("逐个添加服务站", "Add stations by hand"),
             "demo": tr(
-                "载入演示乡镇（24 个服务站，可随时删除数据库重来）",
+                "载入演示乡镇（24 个服务站，用于熟悉操作）",
                 "Load the demo township (24 stations, for trying things out)",
             ),
         }
@@ -54,14 +54,15 @@ class WelcomeScreen(ModalScreen[str | None]):
                 id="welcome-text",
                 markup=False,
             )
-            yield OptionList(
-                *(
-                    Option(f"{keys_text(self.app, keymap, f'welcome.{c}'):>3}  {labels[c]}", id=c)
-                    for c in CHOICES
-                ),
-                id="welcome-choices",
-                markup=False,
-            )
+            # Plain lines, not an OptionList: the keys are the way in, and the first start
+            # should not pay for another widget type's import and stylesheet.
+            with Vertical(id="welcome-choices"):
+                for c in CHOICES:
+                    key = keys_text(self.app, keymap, f"welcome.{c}")
+                    yield Static(
+                        f"[b]{escape(key):>3}[/b]  {escape(labels[c])}",
+                        classes="welcome-choice",
+                    )
             yield Static(
                 tr(
                     f"按 {keys_text(self.app, keymap, 'welcome.skip')} 先看看；"
@@ -73,10 +74,6 @@ class WelcomeScreen(ModalScreen[str | None]):
                 markup=False,
             )
         yield Footer()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
 
     def action_import(self) -> None:
         self.dismiss("import")
