@@ -217,8 +217,9 @@ class LedgerScreen(FieldScreen):
             if t.row_count != t.total_count
             else tr(f"共 {t.total_count} 个服务站", f"{t.total_count} stations")
         )
+        # One line of fixed height: no need to lay the screen out again on every key.
         self.query_one("#ledger-status", Static).update(
-            f"{shown} · {tr('排序', 'sorted by')}: {tr(zh, en)}"
+            f"{shown} · {tr('排序', 'sorted by')}: {tr(zh, en)}", layout=False
         )
 
     def selected(self) -> StationLine | None:

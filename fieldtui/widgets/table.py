@@ -279,7 +279,9 @@ class FastTable(ScrollView, can_focus=True):
         return sum(self.widths) + 2 * len(self.widths)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.line_width, len(self._visible) + 1)
+        size = Size(self.line_width, len(self._visible) + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
 
     def _scroll_cursor_into_view(self) -> None:
         height = self.scrollable_content_region.height - 1  # minus the header
