@@ -9,14 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
-HEAD_ROLES = ("secretary", "director", "both", "other", "")
+# Whether the person in charge is the village party secretary (书记), the director (主任), both
+# (书记兼主任, "一肩挑"), one of the two without saying which ("either": a ledger column
+# 是否书记或主任 answered 是), or someone else.
+HEAD_ROLES = ("secretary", "director", "both", "either", "other", "")
 HEAD_ROLE_ZH = {
     "secretary": "书记",
     "director": "主任",
     "both": "书记兼主任",
+    "either": "书记或主任",
     "other": "其他",
+    "": "",
+}
+HEAD_ROLE_EN = {
+    "secretary": "secretary",
+    "director": "director",
+    "both": "secretary and director",
+    "either": "secretary or director",
+    "other": "other",
     "": "",
 }
 
@@ -86,11 +99,16 @@ class FieldError:
         return f"{en}: {self.problem_en}" if lang == "en" else f"{zh}：{self.problem}"
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def clean_text(value: object) -> str:
-    """Trim, NFC-normalise, and turn any run of whitespace (incl. full-width) into one space."""
+    """Trim, NFC-normalise, drop invisible characters (zero-width space, BOM, soft hyphen: they
+    come with text pasted from web pages and chat apps), and turn any run of whitespace (incl.
+    full-width spaces and line breaks) into one space."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
+    text = unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE)
     return " ".join(text.replace("\u3000", " ").split())
 
 
@@ -103,7 +121,9 @@ def normalise_phone(raw: str, area_code: str) -> str | None:
     Accepted: an 11-digit mobile (1[3-9]xxxxxxxxx), a landline with its area code (0xx or 0xxx
     followed by 7-8 digits, written as ``023-12345678``), or a bare 7-8 digit local number, which
     takes the campaign's area code. Spaces, hyphens, brackets and a +86/0086 prefix are accepted.
-    An extension (转/ext) is kept after the number.
+    An extension (转/ext) is kept after the number. A landline whose leading 0 a spreadsheet
+    dropped (stored as the number 2372345678) gets it back; only area codes 02x-09xx qualify, so
+    a mobile with a digit missing never turns into a landline.
     """
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
@@ -134,6 +154,8 @@ def normalise_phone(raw: str, area_code: str) -> str | None:
         return None
     if len(text) in (7, 8) and text[0] not in "01":
         return f"{area_code}-{text}{suffix}"
+    if 9 <= len(text) <= 11 and text[0] in "23456789":
+        return normalise_phone("0" + text + (f"转{ext}" if ext else ""), area_code)
     return None
 
 
@@ -151,7 +173,7 @@ def parse_count(raw: object) -> int | str | None:
     if not text:
         return None
     text = re.sub(r"\s*(人|名|个)$", "", text)
-    if re.fullmatch(r"\d+(\.0+)?", text):
+    if re.fullmatch(r"[-+]?\d+(\.0+)?", text):
         return int(float(text))
     return text
 
@@ -160,11 +182,30 @@ def validate(
     data: StationInput, area_code: str, max_people: int = 100
 ) -> tuple[StationInput, list[FieldError]]:
     """Check one station. Returns the normalised record and every problem found (empty if valid)."""
+    return validate_values(
+        {f.name: getattr(data, f.name) for f in fields(StationInput)}, area_code, max_people
+    )
+
+
+def validate_values(
+    values: Mapping[str, object], area_code: str, max_people: int = 100
+) -> tuple[StationInput, list[FieldError]]:
+    """The same check from raw values as a form or a spreadsheet gives them (text, numbers,
+    None). Missing keys count as empty. Returns the normalised record and every problem."""
+
+    def raw(key: str) -> str:
+        value = values.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))  # a phone a spreadsheet stored as 13800000000.0
+        return str(value)
+
     errors: list[FieldError] = []
-    name = clean_text(data.name)
+    name = clean_text(raw("name"))
     if not name:
         errors.append(FieldError("name", "名称不能为空", "must not be empty"))
-    cleaned = {k: clean_text(getattr(data, k)) for k in ("village", "head", "contact", "notes")}
+    cleaned = {k: clean_text(raw(k)) for k in ("village", "head", "contact", "notes")}
     for key, max_len in MAX_TEXT.items():
         value = name if key == "name" else cleaned.get(key, "")
         if len(value) > max_len:
@@ -173,25 +214,27 @@ def validate(
             )
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         errors.append(FieldError("name", "含有控制字符", "contains control characters"))
-    role = data.head_role if data.head_role in HEAD_ROLES else _role_from_text(data.head_role)
+    role_text = raw("head_role")
+    role = role_text if role_text in HEAD_ROLES else _role_from_text(role_text)
     if role is None:
         errors.append(
             FieldError(
                 "head_role",
-                f"“{data.head_role}”应为 书记、主任、书记兼主任 或 其他",
-                f"{data.head_role!r} must be secretary, director, both or other",
+                f"“{role_text}”应为 书记、主任、书记兼主任、书记或主任、是、否 或 其他",
+                f"{role_text!r} must be secretary, director, both, either, yes, no or other",
             )
         )
         role = ""
     phone = ""
-    if clean_text(data.phone):
-        norm = normalise_phone(data.phone, area_code)
+    phone_text = raw("phone")
+    if clean_text(phone_text):
+        norm = normalise_phone(phone_text, area_code)
         if norm is None:
             errors.append(
                 FieldError(
                     "phone",
-                    f"“{data.phone}”不是11位手机号或带区号的固定电话",
-                    f"{data.phone!r} is not an 11-digit mobile or a landline with area code",
+                    f"“{phone_text}”不是11位手机号或带区号的固定电话",
+                    f"{phone_text!r} is not an 11-digit mobile or a landline with area code",
                 )
             )
         else:
@@ -199,16 +242,18 @@ def validate(
     counts: dict[str, int | None] = {}
     limits: tuple[tuple[str, int | None], ...] = (("people_served", max_people), ("veterans", None))
     for key, limit in limits:
-        value = getattr(data, key)
-        parsed = parse_count(value)
+        parsed = parse_count(values.get(key))
         if isinstance(parsed, str):
             errors.append(
                 FieldError(key, f"“{parsed}”不是整数", f"{parsed!r} is not a whole number")
             )
             counts[key] = None
         elif parsed is not None and (parsed < 0 or (limit is not None and parsed > limit)):
-            hi = f"0..{limit}" if limit is not None else "0 or more"
-            errors.append(FieldError(key, f"{parsed} 超出范围 {hi}", f"{parsed} is outside {hi}"))
+            if limit is None:
+                zh, en = f"{parsed} 不能为负数", f"{parsed} must not be negative"
+            else:
+                zh, en = f"{parsed} 超出范围 0..{limit}", f"{parsed} is outside 0..{limit}"
+            errors.append(FieldError(key, zh, en))
             counts[key] = None
         else:
             counts[key] = parsed
@@ -224,8 +269,7 @@ def validate(
                 "cannot exceed the number of people served",
             )
         )
-    out = replace(
-        data,
+    out = StationInput(
         name=name,
         head_role=role,
         phone=phone,
@@ -236,18 +280,35 @@ def validate(
     return out, errors
 
 
+_YES = frozenset({"是", "√", "✓", "✔", "yes", "y", "true"})
+_NO = frozenset(
+    {"否", "不是", "非", "无", "×", "✗", "x", "no", "n", "false", "其他", "其它", "other"}
+)
+
+
 def _role_from_text(text: str) -> str | None:
-    t = clean_text(text).lower()
+    """The role as offices write it: 书记, 村支书, 主任, 书记兼主任, 一肩挑, 书记或主任, or the
+    answer 是/否 in a column 是否书记或主任. A deputy (副书记, 副主任) or the head of the
+    supervisory committee (监委会主任) is neither. Anything else is refused."""
+    spaced = unicodedata.normalize("NFKC", clean_text(text)).lower()
+    t = spaced.replace(" ", "")
     if not t:
         return ""
-    has_sec = "书记" in t or "secretary" in t
+    if t in _YES:
+        return "either"
+    if t in _NO:
+        return "other"
+    if "副" in t or "监委" in t or "监督委员会" in t or "deputy" in t:
+        return "other"
+    has_sec = "书记" in t or "支书" in t or "secretary" in t
     has_dir = "主任" in t or "director" in t
-    if has_sec and has_dir:
+    either = "或" in t or " or " in f" {spaced} " or "/" in t
+    if "一肩挑" in t or (has_sec and has_dir and not either):
         return "both"
+    if has_sec and has_dir:
+        return "either"
     if has_sec:
         return "secretary"
     if has_dir:
         return "director"
-    if t in ("其他", "other"):
-        return "other"
     return None

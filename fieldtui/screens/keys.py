@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.dom import DOMNode
 
 from fieldtui.actions import ACTIONS
@@ -47,7 +47,7 @@ def scoped(scope: str, extra: list[Binding] | None = None) -> Callable[[T], T]:
     def deco(cls: T) -> T:
         extras = list(extra or [])
         _REGISTRY.append((cls, scope, extras))
-        _apply(cls, [*bindings(scope, _LANG), *extras])
+        _set_bindings(cls, [*bindings(scope, _LANG), *extras])
         return cls
 
     return deco
@@ -58,12 +58,11 @@ def set_language(lang: str) -> None:
     global _LANG
     _LANG = lang
     for cls, scope, extras in _REGISTRY:
-        _apply(cls, [*bindings(scope, lang), *extras])
+        _set_bindings(cls, [*bindings(scope, lang), *extras])
 
 
-def _apply(cls: type[DOMNode], new: list[BindingType]) -> None:
-    # Textual merges BINDINGS into ``_merged_bindings`` when the class is created (before a
-    # decorator runs) and copies that map into each instance: rebuild it, or the new BINDINGS
-    # are never seen.
-    cls.BINDINGS = new
+def _set_bindings(cls: type[DOMNode], new: list[Binding]) -> None:
+    """Replace a class's BINDINGS. Textual merges them once, when the class is created
+    (``_merged_bindings``), so they are merged again here or the keys would do nothing."""
+    cls.BINDINGS = new  # type: ignore[assignment]
     cls._merged_bindings = cls._merge_bindings()

@@ -1,0 +1,232 @@
+"""The one path every batch takes into the county: pushed over HTTP or imported from an e-mail.
+
+``submit`` checks the body (digest, strict JSON, key, unit), answers a repeat from the stored
+receipt, validates the batch completely with the shared wire format (schema, campaign, rubric hash,
+every total recomputed by the one scoring function) and stores it with its receipt in one
+transaction. Every refusal is a :class:`Rejection` carrying the HTTP status and error code the
+endpoint answers with; ``county import`` prints the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fieldtui.county.store import ConflictingBatch, CountyStore
+from fieldtui.domain.batch import BatchError, BatchSummary, check_batch, parse_batch, sha256_hex
+from fieldtui.domain.errors import Refusal
+from fieldtui.domain.rubric import CHINA_TZ, Campaign
+from fieldtui.domain.schema import SchemaError
+
+
+class Rejection(Refusal):
+    """A batch or request refused: the HTTP status, a stable error code, the message, the path."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        path: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.path = path
+        self.headers = dict(headers or {})
+        super().__init__(message)
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.code, "message": self.message[:2000]}
+        if self.path is not None:
+            out["path"] = self.path[:300]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    receipt: dict[str, Any]
+    created: bool  # False: the same batch was already stored; receipt is the original one
+
+    @property
+    def status(self) -> int:
+        return 201 if self.created else 200
+
+
+def now_iso() -> str:
+    return dt.datetime.now(CHINA_TZ).isoformat(timespec="milliseconds")
+
+
+def _invalid(exc: SchemaError | BatchError) -> Rejection:
+    return Rejection(422, "invalid_batch", str(exc), exc.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    body: bytes
+    digest: str
+    obj: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    parsed: Parsed
+    summary: BatchSummary
+    stations: list[dict[str, Any]]
+
+
+def parse(
+    body: bytes,
+    *,
+    token_unit: str | None = None,
+    key: str | None = None,
+    declared_digest: str | None = None,
+) -> Parsed:
+    """Step 1 (pure): digest, strict JSON, key and unit. Raises :class:`Rejection`."""
+    digest = sha256_hex(body)
+    if declared_digest is not None and not hmac.compare_digest(declared_digest, digest):
+        raise Rejection(
+            422,
+            "digest_mismatch",
+            "the body does not match its Content-Digest: it was changed or cut short on the way",
+            "Content-Digest",
+        )
+    try:
+        obj = parse_batch(body)
+    except SchemaError as exc:
+        raise _invalid(exc) from None
+    if key is not None and obj.get("batch_id") != key:
+        raise Rejection(
+            422,
+            "key_mismatch",
+            "the Idempotency-Key must equal the batch's batch_id",
+            "Idempotency-Key",
+        )
+    unit = obj.get("unit")
+    if token_unit is not None and isinstance(unit, str) and unit != token_unit:
+        raise Rejection(
+            403,
+            "wrong_unit",
+            f"this token belongs to {token_unit}; the batch is for {unit[:60]}",
+            "unit",
+        )
+    return Parsed(body, digest, obj)
+
+
+def lookup(
+    store: CountyStore, parsed: Parsed, *, registered_only: bool, dedup: bool = True
+) -> Accepted | None:
+    """Step 2 (database): the unit must be registered (imports); a batch already stored with
+    the same digest answers with its original receipt, without validating the same bytes again.
+    """
+    unit = parsed.obj.get("unit")
+    if registered_only and isinstance(unit, str) and not store.has_unit(unit):
+        raise Rejection(
+            422,
+            "unknown_unit",
+            f"{unit[:60]} is not a registered township (register it with county unit add)",
+            "unit",
+        )
+    batch_id = parsed.obj.get("batch_id")
+    if not dedup or not isinstance(batch_id, str):
+        return None
+    old = store.find(batch_id)
+    if old is None:
+        return None
+    if old.digest != parsed.digest:
+        raise Rejection(
+            422, "conflicting_batch", str(ConflictingBatch(batch_id, old.digest)), "batch_id"
+        )
+    receipt = dict(old.receipt)
+    receipt["duplicate"] = True
+    return Accepted(receipt, created=False)
+
+
+def validate(parsed: Parsed, campaigns: Mapping[str, Campaign]) -> Checked:
+    """Step 3 (pure, the CPU work): the whole batch, every total recomputed."""
+    obj = parsed.obj
+    cid = obj.get("campaign_id")
+    campaign = campaigns.get(cid) if isinstance(cid, str) else None
+    if campaign is None:
+        if not campaigns:
+            raise Rejection(422, "invalid_batch", "the county has no campaign files", "campaign_id")
+        campaign = next(iter(campaigns.values()))  # check_batch names what is wrong
+    try:
+        summary = check_batch(obj, campaign)
+    except (SchemaError, BatchError) as exc:
+        raise _invalid(exc) from None
+    visits = {v["id"]: v for v in obj["visits"]}
+    stations = []
+    for st in obj["stations"]:
+        v = visits[st["visit_id"]] if st["visit_id"] is not None else None
+        stations.append(
+            {
+                "id": st["id"],
+                "name": st["name"],
+                "visit_id": st["visit_id"],
+                "total": v["total"] if v else None,
+                "passed": int(v["passed"]) if v else None,
+            }
+        )
+    return Checked(parsed, summary, stations)
+
+
+def store_checked(
+    store: CountyStore,
+    checked: Checked,
+    *,
+    source: str,
+    token_id: int | None = None,
+    received_at: str | None = None,
+    dedup: bool = True,
+) -> Accepted:
+    """Step 4 (database): the batch and its receipt in one transaction (dedup re-checked
+    inside it, so a race between two writers still stores one copy)."""
+    p = checked.parsed
+    try:
+        receipt, created = store.store_batch(
+            p.body,
+            p.digest,
+            checked.summary,
+            checked.stations,
+            source=source,
+            token_id=token_id,
+            received_at=received_at or now_iso(),
+            dedup=dedup,
+        )
+    except ConflictingBatch as exc:
+        raise Rejection(422, "conflicting_batch", str(exc), "batch_id") from None
+    return Accepted(receipt, created)
+
+
+def submit(
+    store: CountyStore,
+    campaigns: Mapping[str, Campaign],
+    body: bytes,
+    *,
+    source: str,
+    token_unit: str | None = None,
+    token_id: int | None = None,
+    key: str | None = None,
+    declared_digest: str | None = None,
+    received_at: str | None = None,
+    dedup: bool = True,
+) -> Accepted:
+    """Take one batch body in: the four steps in order. Raises :class:`Rejection`.
+
+    ``token_unit`` is the unit the push token belongs to (it, not the batch text, fixes the
+    unit); an import passes None and the batch's unit must be a registered township. The server
+    runs the same steps, the pure ones off its database thread.
+    """
+    parsed = parse(body, token_unit=token_unit, key=key, declared_digest=declared_digest)
+    known = lookup(store, parsed, registered_only=token_unit is None, dedup=dedup)
+    if known is not None:
+        return known
+    checked = validate(parsed, campaigns)
+    return store_checked(
+        store, checked, source=source, token_id=token_id, received_at=received_at, dedup=dedup
+    )

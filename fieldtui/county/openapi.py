@@ -1,0 +1,174 @@
+"""The OpenAPI 3.1 description of the county endpoint, written by hand around the wire schemas.
+
+The request and response bodies are the very schemas the server validates with
+(``BATCH_SCHEMA``, ``RECEIPT_SCHEMA``, ``ERROR_SCHEMA`` from ``fieldtui.domain.batch``), so the
+description cannot drift from the code. The served document (``/openapi.json``) and the copy in the
+repository (``docs/openapi.json``, regenerated with ``fieldtui county openapi --out``) are compared
+by a test.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fieldtui.domain.batch import (
+    API_PATH,
+    BATCH_SCHEMA,
+    ERROR_SCHEMA,
+    RECEIPT_SCHEMA,
+    UUID_RE,
+)
+
+HEALTH_PATH = "/api/v1/health"
+OPENAPI_PATH = "/openapi.json"
+
+# Every error code the endpoint answers with, so a client can show its own words for each.
+ERROR_CODES: dict[str, str] = {
+    "unauthorized": "401: the Authorization header is missing, malformed or names no active token",
+    "wrong_unit": "403: the token belongs to another unit than the batch's `unit`",
+    "request_timeout": "408: the request body stalled or took too long; retry",
+    "in_flight": "409: a request with the same Idempotency-Key is still being processed; retry",
+    "too_large": "413: the body is over the server's limit",
+    "unsupported_media_type": "415: the body must be sent as application/json",
+    "invalid_header": "422: Idempotency-Key or Content-Digest missing or malformed",
+    "digest_mismatch": "422: the body does not match its Content-Digest (changed or truncated)",
+    "key_mismatch": "422: the Idempotency-Key differs from the body's batch_id",
+    "invalid_batch": "422: schema, campaign, rubric or totals wrong; `path` names the place",
+    "conflicting_batch": "422: the batch id was already received with another digest; never retry",
+    "rate_limited": "429: too many requests; wait Retry-After seconds",
+    "unavailable": "503: the county database is busy or failing; nothing was stored; retry",
+}
+
+
+def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document as a dict (deterministic)."""
+    retry_after = {
+        "Retry-After": {
+            "description": "seconds to wait before retrying",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    }
+    receipt = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}
+    }
+    codes = "\n".join(f"- `{k}` — {v}" for k, v in ERROR_CODES.items())
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "fieldtui county endpoint",
+            "version": "1.0.0",
+            "description": (
+                "Receives the townships' sealed quarterly batches (fieldtui.batch/1). "
+                "Each township has a bearer token; the token, not the batch text, fixes the unit. "
+                "Batches are deduplicated by batch id: the same id and digest again returns the "
+                "original receipt (200, duplicate=true); the same id with another digest is "
+                "refused (422) and must not be retried. Retry 408, 409, 429 (after Retry-After), "
+                "5xx and dropped connections with the same Idempotency-Key.\n\n"
+                f"Error codes (`error` in the body):\n{codes}"
+            ),
+        },
+        "paths": {
+            API_PATH: {
+                "post": {
+                    "operationId": "submitBatch",
+                    "summary": "Submit a sealed batch",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": True,
+                            "description": "the batch's batch_id",
+                            "schema": {"type": "string", "pattern": f"^{UUID_RE}$"},
+                        },
+                        {
+                            "name": "Content-Digest",
+                            "in": "header",
+                            "required": True,
+                            "description": "RFC 9530 digest of the body: sha-256=:<base64>:",
+                            "schema": {
+                                "type": "string",
+                                "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$",
+                            },
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "description": "the sealed canonical JSON bytes, unchanged",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "stored; the receipt", **receipt},
+                        "200": {
+                            "description": "already stored: the original receipt, duplicate=true",
+                            **receipt,
+                        },
+                        "401": _error(
+                            "missing, malformed or unknown token",
+                            {
+                                "WWW-Authenticate": {
+                                    "description": "Bearer",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        ),
+                        "403": _error("the token's unit differs from the batch's unit"),
+                        "408": _error("the body stalled or took too long"),
+                        "409": _error("the same key is still in flight; retry", retry_after),
+                        "413": _error("the body is over the limit"),
+                        "415": _error("not application/json"),
+                        "422": _error("invalid headers or batch; `path` names the place"),
+                        "429": _error("too many requests", retry_after),
+                        "503": _error("database busy or failing; retry", retry_after),
+                    },
+                }
+            },
+            HEALTH_PATH: {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Liveness",
+                    "responses": {
+                        "200": {
+                            "description": "the server is up",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {"status": {"const": "ok"}},
+                                        "required": ["status"],
+                                        "additionalProperties": False,
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Batch": BATCH_SCHEMA.json_schema(),
+                "Receipt": RECEIPT_SCHEMA.json_schema(),
+                "Error": ERROR_SCHEMA.json_schema(),
+            },
+        },
+    }
+
+
+def document_text() -> str:
+    """The document as it is kept in ``docs/openapi.json``."""
+    return json.dumps(document(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
