@@ -35,6 +35,8 @@ class Counts:
     passed: int
     failed: int
     vetoed: int
+    unsent: int = 0  # the newest batch of a period, neither acknowledged by the county nor e-mailed
+    queued: int = 0  # of those, waiting in the outbox to be pushed
 
 
 def short_name(name: str) -> str:
@@ -141,17 +143,22 @@ class DashboardScreen(FieldScreen):
         )
 
         counts = self.counts(today)
+        queued = (
+            tr(f"（{counts.queued} 个待发送）", f" ({counts.queued} queued)")
+            if counts.queued
+            else ""
+        )
         self.query_one("#dash-counts", Static).update(
             tr(
                 f"服务站 [b]{counts.stations}[/b]   草稿 [b]{counts.drafts}[/b]   "
                 f"已完成验收 [b]{counts.completed}[/b]   达标 [b]{counts.passed}[/b]   "
-                f"未达标 [b]{counts.failed}[/b]   其中一票否决 [b]{counts.vetoed}[/b]",
+                f"未达标 [b]{counts.failed}[/b]   其中一票否决 [b]{counts.vetoed}[/b]\n"
+                f"未报送批次 [b]{counts.unsent}[/b]{queued}",
                 f"Stations [b]{counts.stations}[/b]   Drafts [b]{counts.drafts}[/b]   "
                 f"Completed [b]{counts.completed}[/b]   Passed [b]{counts.passed}[/b]   "
-                f"Failed [b]{counts.failed}[/b]   of them vetoed [b]{counts.vetoed}[/b]",
+                f"Failed [b]{counts.failed}[/b]   of them vetoed [b]{counts.vetoed}[/b]\n"
+                f"Batches not yet sent [b]{counts.unsent}[/b]{queued}",
             )
-            # Batches not yet sent: the batches table does not exist on main yet (the batches
-            # branch adds it). Show the count here once the store offers a query for it.
         )
 
         self.behind_ids = stations_behind_plan(refs, visits, plan, today)
@@ -168,6 +175,11 @@ class DashboardScreen(FieldScreen):
         passed = sum(1 for v in counting.values() if v.passed)
         vetoed = sum(1 for v in counting.values() if v.id in outcomes and outcomes[v.id].vetoed)
         drafts = store.assessments.status_counts(c.id).get("draft", 0)
+        unsent = [
+            b
+            for b in store.batches.unacknowledged(c.id)
+            if b.superseded_by is None and not b.emailed_at
+        ]
         return Counts(
             stations=len(refs),
             drafts=drafts,
@@ -175,6 +187,8 @@ class DashboardScreen(FieldScreen):
             passed=passed,
             failed=len(counting) - passed,
             vetoed=vetoed,
+            unsent=len(unsent),
+            queued=sum(1 for b in unsent if b.queued_at),
         )
 
     def behind_text(self, ids: list[int], plan: dict[int, str]) -> str:

@@ -1,16 +1,16 @@
 """Import a ledger file: check it row by row, show the importer's report, write only on request.
 
 The importer (fieldtui.store.ledger_io) does the work: ``plan_import(path, store, campaign)``
-reads and checks the whole file without writing; ``apply_import(store, plan)`` writes it in one
-transaction. This dialog shows ``plan.report(lang)`` before anything is written and refuses to
-write a plan that is not ``ok``.
+reads and checks the whole file without writing (in a worker thread: openpyxl is slow to load);
+``apply_import(store, plan)`` writes it in one transaction, and refuses if the ledger changed in
+between. This dialog shows ``plan.report(lang)`` before anything is written and never offers to
+write a plan with problems.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -22,11 +22,8 @@ from fieldtui.screens.context import services
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.fields import FieldInput
 
-IMPORTER = "fieldtui.store.ledger_io"
-
-
-def importer_available() -> bool:
-    return importlib.util.find_spec(IMPORTER) is not None
+if TYPE_CHECKING:
+    from fieldtui.domain.ledger_table import ImportPlan
 
 
 @scoped("form")
@@ -45,7 +42,7 @@ class ImportDialog(ModalScreen[bool]):
     def __init__(self, path: str = "") -> None:
         super().__init__()
         self.initial = path
-        self.plan: Any = None
+        self.plan: ImportPlan | None = None  # a checked plan without problems
 
     def compose(self) -> ComposeResult:
         tr = services(self).tr
@@ -95,40 +92,43 @@ class ImportDialog(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="import-check")
     def _plan(self, path: Path) -> None:
-        from fieldtui.store import ledger_io  # type: ignore[attr-defined, unused-ignore]
+        from fieldtui.store.ledger_io import plan_import
 
         svc = services(self)
-        try:
-            plan = ledger_io.plan_import(path, svc.store, svc.campaign)
-            report = plan.report(svc.lang)
-        except Exception as exc:  # a refusal from the importer: shown, nothing written
-            self.app.call_from_thread(self._show, None, str(exc))
-            return
-        self.app.call_from_thread(self._show, plan, str(report))
+        # plan_import never raises for a bad file: the plan carries the problem. It only reads.
+        plan = plan_import(path, svc.store, svc.campaign)
+        self.app.call_from_thread(self._show, plan, "\n".join(plan.report(svc.lang)))
 
-    def _show(self, plan: Any, report: str) -> None:
+    def _show(self, plan: ImportPlan, report: str) -> None:
         tr = services(self).tr
         self.query_one("#import-report", Static).update(report)
-        if plan is not None and plan.ok:
-            self.plan = plan
-            self._state(
-                tr(
-                    "检查通过。按 Ctrl+S 写入台账，Esc 放弃。",
-                    "Checked: Ctrl+S writes it, Esc cancels.",
-                ),
-                "ok",
-            )
-        else:
-            self.plan = None
+        self.plan = plan if plan.ok else None
+        if not plan.ok:
             self._state(
                 tr("有错误：未写入任何数据。请改正文件后再检查。",
                    "Errors: nothing was written. Fix the file and check again."),
                 "error",
             )  # fmt: skip
+        elif not plan.has_changes:
+            self._state(
+                tr(
+                    "台账已是最新，没有需要写入的内容。",
+                    "The ledger is up to date: nothing to write.",
+                ),
+                "ok",
+            )
+        else:
+            self._state(
+                tr(f"检查通过：新增 {len(plan.adds)} 个，更新 {len(plan.updates)} 个。"
+                   "按 Ctrl+S 写入台账，Esc 放弃。",
+                   f"Checked: {len(plan.adds)} to add, {len(plan.updates)} to update. "
+                   "Ctrl+S writes them, Esc cancels."),
+                "ok",
+            )  # fmt: skip
 
     def action_save(self) -> None:
         svc = services(self)
-        if self.plan is None or not self.plan.ok:
+        if self.plan is None:
             self.notify(
                 svc.tr(
                     "请先检查文件，没有错误时才能写入。",
@@ -137,17 +137,19 @@ class ImportDialog(ModalScreen[bool]):
                 severity="warning",
             )
             return
-        from fieldtui.store import ledger_io  # type: ignore[attr-defined, unused-ignore]
+        from fieldtui.store.ledger_io import LedgerRefusal, apply_import
 
         try:
-            ledger_io.apply_import(svc.store, self.plan)
-        except Exception as exc:
-            self._state(
-                svc.tr(f"写入失败，未保存：{exc}", f"Write failed, nothing saved: {exc}"), "error"
-            )
+            added, updated = apply_import(svc.store, self.plan)
+        except LedgerRefusal as exc:  # e.g. the ledger changed since the check: nothing written
+            self.plan = None
+            self._state(exc.message(svc.lang), "error")
             return
-        self.notify(svc.tr("台账已导入。", "Ledger imported."))
-        self.dismiss(True)
+        self.notify(
+            svc.tr(f"台账已导入：新增 {added} 个，更新 {updated} 个。",
+                   f"Ledger imported: {added} added, {updated} updated.")
+        )  # fmt: skip
+        self.dismiss(added + updated > 0)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

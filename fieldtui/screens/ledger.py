@@ -338,16 +338,8 @@ class LedgerScreen(FieldScreen):
     # -- import and scoring --------------------------------------------------------------------
 
     def action_import(self) -> None:
-        from fieldtui.screens.import_dialog import ImportDialog, importer_available
+        from fieldtui.screens.import_dialog import ImportDialog
 
-        if not importer_available():
-            self.notify(
-                self.tr(
-                    "此版本尚未包含台账导入功能。", "Ledger import is not part of this build yet."
-                ),
-                severity="warning",
-            )
-            return
         self.app.push_screen(ImportDialog(), self._imported)
 
     def _imported(self, written: bool | None) -> None:

@@ -6,8 +6,6 @@ the form refuses to save while any remains. It returns the normalised :class:`St
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -16,12 +14,13 @@ from textual.widgets.select import NoSelection
 
 from fieldtui.domain.ledger import (
     FIELD_LABELS,
+    HEAD_ROLE_EN,
     HEAD_ROLE_ZH,
     FieldError,
     Station,
     StationInput,
     clean_text,
-    validate,
+    validate_values,
 )
 from fieldtui.screens.context import services
 from fieldtui.screens.keys import scoped
@@ -38,11 +37,11 @@ FIELDS = (
     "veterans",
     "notes",
 )
-ROLE_EN = {"secretary": "Party secretary", "director": "Director", "both": "Both", "other": "Other"}
+ROLES = ("secretary", "director", "both", "either", "other")
 
 
 def role_label(role: str, lang: str) -> str:
-    return ROLE_EN.get(role, role) if lang == "en" else HEAD_ROLE_ZH.get(role, role)
+    return HEAD_ROLE_EN.get(role, role) if lang == "en" else HEAD_ROLE_ZH.get(role, role)
 
 
 @scoped("form")
@@ -104,9 +103,7 @@ class StationForm(ModalScreen[StationInput | None]):
         svc = services(self)
         st = self.station
         if name == "head_role":
-            options = [
-                (role_label(r, svc.lang), r) for r in ("secretary", "director", "both", "other")
-            ]
+            options = [(role_label(r, svc.lang), r) for r in ROLES]
             value: str | NoSelection = (
                 st.head_role if st is not None and st.head_role else Select.NULL
             )
@@ -136,22 +133,20 @@ class StationForm(ModalScreen[StationInput | None]):
 
     # -- values and validation -----------------------------------------------------------------
 
-    def raw(self) -> StationInput:
-        values: dict[str, Any] = {}
+    def raw(self) -> dict[str, str]:
+        """The fields as typed: validate_values parses counts and names what is not a number."""
+        values: dict[str, str] = {}
         for name in FIELDS:
             if name == "head_role":
                 sel = self.query_one(f"#f-{name}", Select)
                 values[name] = "" if sel.is_blank() else str(sel.value)
             else:
                 values[name] = self.query_one(f"#f-{name}", Input).value
-        # Counts stay text here: validate() parses them and names what is not a number.
-        values["people_served"] = values["people_served"] or None
-        values["veterans"] = values["veterans"] or None
-        return StationInput(**cast(dict[str, Any], values))
+        return values
 
     def check(self) -> tuple[StationInput, list[FieldError]]:
         c = services(self).campaign
-        data, errors = validate(self.raw(), c.area_code, c.max_people_served)
+        data, errors = validate_values(self.raw(), c.area_code, c.max_people_served)
         if data.name and data.name in self.taken:
             errors.append(
                 FieldError("name", "台账中已有同名服务站", "another station already has this name")

@@ -89,9 +89,12 @@ class PeriodBars(Widget):
     def render(self) -> Text:
         width = max(self.size.width, 40)
         label_w = max([cell_len(self.headings[0]), *(cell_len(r.label) for r in self.rows)]) + 1
-        # label, target(5), bar pct(5) x2, gap(6) and the detail (e.g. "13/24")
+        # label, target, bar + pct (x2), the detail (e.g. "13/24") and the gap
+        h = self.headings
+        target_w = max(5, cell_len(h[1]) + 1)
+        gap_w = max(6, cell_len(h[4]) + 1)
         detail_w = max([0, *(cell_len(r.detail) for r in self.rows)])
-        fixed = label_w + 5 + 2 * (1 + 5) + 1 + 6 + (detail_w + 1 if detail_w else 0) + 2
+        fixed = label_w + target_w + 2 * (1 + 5) + 1 + gap_w + (detail_w + 1 if detail_w else 0) + 2
         bar_w = max(6, (width - fixed) // 2)
         head = self.get_component_rich_style("bars--head")
         planned_style = self.get_component_rich_style("bars--planned")
@@ -99,23 +102,22 @@ class PeriodBars(Widget):
         behind = self.get_component_rich_style("bars--behind")
         short = self.get_component_rich_style("bars--short")
         empty = self.get_component_rich_style("bars--empty")
-        h = self.headings
         out = Text(no_wrap=True, overflow="crop")
         out.append(
             pad(h[0], label_w)
-            + pad(h[1], 5, right=True)
+            + pad(h[1], target_w, right=True)
             + " "
             + pad(h[2], bar_w + 5)
             + " "
             + pad(h[3], bar_w + 5 + (detail_w + 1 if detail_w else 0))
             + " "
-            + pad(h[4], 6, right=True),
+            + pad(h[4], gap_w, right=True),
             style=head,
         )
         for r in self.rows:
             out.append("\n")
             out.append(pad(r.label, label_w))
-            out.append(pad(pct(r.target), 5, right=True))
+            out.append(pad(pct(r.target), target_w, right=True))
             out.append(" ")
             chars, filled = bar(r.planned, r.target, bar_w)
             p_style = short if r.plan_short else planned_style
@@ -131,5 +133,5 @@ class PeriodBars(Widget):
             if detail_w:
                 out.append(" " + pad(r.detail, detail_w, right=True))
             out.append(" ")
-            out.append(pad(signed_pct(r.gap), 6, right=True), style=a_style)
+            out.append(pad(signed_pct(r.gap), gap_w, right=True), style=a_style)
         return out

@@ -85,3 +85,32 @@ def test_bar_marks_the_target_and_fills_by_value() -> None:
     chars, filled = bar(None, 1.0, 10)
     assert filled == 0 and chars.endswith("┃")
     assert Text(bar(1.0, 0.5, 8)[0]).cell_len == 8
+
+
+async def test_counts_batches_not_yet_sent(make_app: AppFactory, demo_home: Path) -> None:
+    """The newest batch of each period counts until the county acknowledges it (or it was
+    e-mailed); a superseded batch does not count."""
+    from fieldtui.campaigns import active
+    from fieldtui.settings import load_settings
+    from fieldtui.sync.seal import seal_period
+
+    settings = load_settings(demo_home)
+    settings.set("unit", "龙河镇")
+    settings.save()
+    c = active(demo_home)
+    with open_store(demo_home) as store:
+        q1 = seal_period(store, c, settings, "2023Q1").batch
+        store.batches.queue([q1.id])
+        q2 = seal_period(store, c, settings, "2023Q2").batch
+        store.batches.queue([q2.id])
+        store.batches.start_attempt(q2.id)
+        store.batches.acknowledge(q2.id, {"batch_id": q2.id, "digest": q2.digest})
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        counts = screen.counts(TODAY)
+        text = str(screen.query_one("#dash-counts").render())
+    assert (counts.unsent, counts.queued) == (1, 1)
+    assert "未报送批次 1" in text and "1 个待发送" in text

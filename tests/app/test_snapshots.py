@@ -192,3 +192,34 @@ def test_pending_area(
         await pilot.pause()
 
     assert snap_compare(make_app(demo_home, lang), run_before=show, terminal_size=size)
+
+
+@SIZES
+@LANGS
+def test_import_report(
+    snap_compare: Any,
+    make_app: AppFactory,
+    demo_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    size: tuple[int, int],
+) -> None:
+    """Import (I on the ledger) after checking 台账.csv (GBK, a title row above the header): the
+    importer's report (file kind and encoding, the columns it used, two stations to add, one
+    row with a bad phone and 300 people served, named by row and field) and, in red, that
+    nothing was written."""
+    from tests.app.test_import_dialog import GOOD, HEADER, write_csv
+
+    monkeypatch.chdir(tmp_path)
+    bad = ["3", "石门村退役军人服务站", "刘", "刘", "12345", "300", ""]
+    write_csv(tmp_path / "台账.csv", [["XX镇台账"], HEADER, *GOOD, bad])
+
+    async def check(pilot: Pilot[Any]) -> None:
+        await pilot.press("f3", "i")
+        await pilot.pause()
+        await pilot.press(*"台账.csv", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_home, lang), run_before=check, terminal_size=size)
