@@ -30,15 +30,16 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     # Everywhere
     # The six areas: shown in the navigation bar at the top of every screen, not in the footer.
-    Action("app.dashboard", "f2", "总览", "Dashboard", "app", show=False),
-    Action("app.ledger", "f3", "台账", "Ledger", "app", show=False),
-    Action("app.plan", "f4", "推进计划", "Plan", "app", show=False),
-    Action("app.scoring", "f5", "评分", "Scoring", "app", show=False),
-    Action("app.batches", "f6", "报送", "Batches", "app", show=False),
-    Action("app.settings", "f7", "设置", "Settings", "app", show=False),
-    Action("app.help", "f1,question_mark", "帮助", "Help", "app"),
-    Action("app.palette", "ctrl+p", "命令", "Commands", "app", show=False),
-    Action("app.quit", "ctrl+q", "退出", "Quit", "app"),
+    # Priority: they work from anywhere, a dialog included (it stays open in its own area).
+    Action("app.dashboard", "f2", "总览", "Dashboard", "app", show=False, priority=True),
+    Action("app.ledger", "f3", "台账", "Ledger", "app", show=False, priority=True),
+    Action("app.plan", "f4", "推进计划", "Plan", "app", show=False, priority=True),
+    Action("app.scoring", "f5", "评分", "Scoring", "app", show=False, priority=True),
+    Action("app.batches", "f6", "报送", "Batches", "app", show=False, priority=True),
+    Action("app.settings", "f7", "设置", "Settings", "app", show=False, priority=True),
+    Action("app.help", "f1,question_mark", "帮助", "Help", "app"),  # ? types into a field
+    Action("app.palette", "ctrl+p", "命令", "Commands", "app", show=False, priority=True),
+    Action("app.quit", "ctrl+q", "退出", "Quit", "app", priority=True),
     # Ledger
     Action("ledger.filter", "slash", "筛选", "Filter", "ledger", priority=True),
     Action("ledger.add", "a", "新增", "Add", "ledger"),

@@ -236,3 +236,18 @@ def test_frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
 )  # fmt: skip
 def test_key_labels(key: str, shown: str) -> None:
     assert key_label(key) == shown
+
+
+async def test_area_keys_work_with_a_dialog_open(make_app: AppFactory, demo_home: Path) -> None:
+    """A dialog stays open in its own area while the officer looks elsewhere."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, StationForm)
+        await pilot.press("f4")
+        assert app.current_mode == "plan"
+        await pilot.press("f3")
+        assert isinstance(app.screen, StationForm)
+        await pilot.press("escape")
+        assert isinstance(app.screen, LedgerScreen)
