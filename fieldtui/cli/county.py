@@ -68,6 +68,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--token-burst", type=_positive(float), default=30.0)
     p.add_argument("--max-connections", type=_positive(int), default=256)
     p.add_argument("--log-file", help="also write the request log to this file")
+    p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM, chain)")
+    p.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     # For the reliability test that proves it detects duplicates; never for real use.
     p.add_argument("--unsafe-no-dedup", action="store_true", help=argparse.SUPPRESS)
     # For crash tests: exit (status 137) right after the Nth new batch is committed, before
@@ -158,6 +160,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         crash_after_commit=args.unsafe_crash_after_commit,
     )
 
+    tls = _tls_files(ctx, args.ssl_certfile, args.ssl_keyfile)
+
     def announce(url: str) -> None:
         print(
             ctx.t(f"县级接收服务已启动：{url}", f"county endpoint listening on {url}"), flush=True
@@ -171,6 +175,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
             options,
             announce=announce,
             log_file=Path(args.log_file) if args.log_file else None,
+            tls=tls,
         )
     except OSError as exc:
         raise CliError(
@@ -181,6 +186,26 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         ) from None
     print(ctx.t(f"已停止（{stopped}）", f"stopped ({stopped})"), flush=True)
     return 0
+
+
+def _tls_files(ctx: Context, certfile: str | None, keyfile: str | None) -> tuple[str, str] | None:
+    """(certificate, key) for HTTPS, checked before the port is taken; None for plain HTTP."""
+    if not certfile and not keyfile:
+        return None
+    if not (certfile and keyfile):
+        raise CliError(ctx.t("--ssl-certfile 与 --ssl-keyfile 须同时给出",
+                             "--ssl-certfile and --ssl-keyfile go together"))  # fmt: skip
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CliError(
+            ctx.t(f"无法读取证书或私钥（{certfile}，{keyfile}）：{reason}",
+                  f"cannot load the certificate or key ({certfile}, {keyfile}): {reason}")
+        ) from None  # fmt: skip
+    return certfile, keyfile
 
 
 # -- tokens and units --------------------------------------------------------------------------

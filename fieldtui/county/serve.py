@@ -69,8 +69,11 @@ def serve(
     *,
     announce: Callable[[str], None],
     log_file: Path | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> str:
-    """Serve until SIGTERM or SIGINT; returns the name of the signal that stopped it."""
+    """Serve until SIGTERM or SIGINT; returns the name of the signal that stopped it.
+
+    ``tls`` is (certificate file, key file): HTTPS on the same port instead of HTTP."""
     import uvicorn
 
     from fieldtui.campaigns import load_all
@@ -97,11 +100,13 @@ def serve(
         timeout_keep_alive=5,
         timeout_graceful_shutdown=10,
         limit_concurrency=options.max_connections,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    announce(f"http://{shown}:{bound_port}")
+    announce(f"{'https' if tls else 'http'}://{shown}:{bound_port}")
 
     # uvicorn handles SIGINT/SIGTERM (graceful shutdown) and then re-raises the signal to the
     # handler that was there before: make that one just remember it, so we exit normally.

@@ -16,7 +16,6 @@ import copy
 import json
 import math
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -137,8 +136,11 @@ def broken(draw: st.DrawFn, payload: dict[str, Any]) -> tuple[str, Path_, bytes]
 @settings(
     max_examples=count(50, 500),
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],  # fmt: skip
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(data=st.data())
 def test_broken_payloads_are_refused_with_422(

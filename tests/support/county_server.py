@@ -26,6 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -118,7 +119,9 @@ def start_county(
     units: Sequence[str] = (),
     args: Sequence[str] = TEST_ARGS,
     timeout: float = 20,
+    verify: Any = True,
 ) -> CountyServer:
+    """``verify``: the CA file to check an HTTPS server's certificate with (``--ssl-certfile``)."""
     home.mkdir(parents=True, exist_ok=True)
     tokens = register_tokens(home, units) if units else {}
     log_path = home / "server.log"
@@ -146,17 +149,21 @@ def start_county(
     log.close()
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+    m = re.search(r"(https?)://127\.0\.0\.1:(\d+)", line)
     if m is None:
         proc.kill()
         proc.wait(5)
         raise AssertionError(
             f"county serve did not print its address: {line!r}\n{log_path.read_text()}"
         )
-    port = int(m.group(1))
-    url = f"http://127.0.0.1:{port}"
+    port = int(m.group(2))
+    url = f"{m.group(1)}://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
-    with httpx.Client(trust_env=False) as client:
+    if isinstance(verify, str):
+        import ssl
+
+        verify = ssl.create_default_context(cafile=verify)
+    with httpx.Client(trust_env=False, verify=verify) as client:
         while True:
             try:
                 if client.get(url + "/api/v1/health", timeout=2).status_code == 200:
