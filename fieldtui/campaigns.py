@@ -24,13 +24,16 @@ def load_all(home: Path | None) -> dict[str, Campaign]:
     return found
 
 
-def active(home: Path | None, wanted: str = "") -> Campaign:
-    """The campaign named by the ``campaign`` setting (or the default)."""
+def active(home: Path | None, wanted: str = "", source: str = "") -> Campaign:
+    """The campaign named by the ``campaign`` setting (or the default). ``source`` names the
+    settings file the wanted id comes from, for the message if there is no such campaign."""
     allc = load_all(home)
     cid = wanted or DEFAULT_CAMPAIGN
     if cid not in allc:
         if not wanted and len(allc) == 1:
             return next(iter(allc.values()))
         known = ", ".join(sorted(allc)) or "none"
-        raise CampaignError("campaign", f"no campaign {cid!r} (known: {known})")
+        raise CampaignError(
+            "campaign", f"no campaign {cid!r} (known: {known})", source if wanted else ""
+        )
     return allc[cid]

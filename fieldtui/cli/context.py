@@ -68,7 +68,8 @@ class Context:
         if self._campaign is None:
             from fieldtui.campaigns import active
 
-            self._campaign = active(self.home, str(self.settings.get("campaign")))
+            s = self.settings
+            self._campaign = active(self.home, str(s.get("campaign")), str(s.path))
         return self._campaign
 
     @property
