@@ -195,6 +195,25 @@ class FieldApp(App[None]):
             self.offer_first_start()
         if self.check_storage:
             self.call_after_refresh(self.warn_about_storage)
+        self.call_after_refresh(self.warn_about_readable_token)
+
+    def warn_about_readable_token(self) -> None:
+        """A token in a settings file other users can read is not used (Settings.token()
+        refuses it): say so at start, not only when a send fails."""
+        s = self.settings
+        if not (s.world_readable and s.get("token")):
+            return
+        self.notify(
+            self.tr(
+                f"设置文件 {s.path} 其他用户可以读取，其中的县级令牌暂不使用。"
+                f"请运行 chmod 600 {s.path}",
+                f"{s.path} can be read by other users: the county token in it is not used "
+                f"until you run `chmod 600 {s.path}`.",
+            ),
+            title=self.tr("警告", "Warning"),
+            severity="warning",
+            timeout=30,
+        )
 
     def warn_about_storage(self) -> None:
         """The live database must not run from a USB stick or a network share: say so."""

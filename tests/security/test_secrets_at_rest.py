@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -158,3 +159,31 @@ def test_saving_settings_on_a_full_disk_is_a_refusal_naming_the_file(
     assert "settings.toml" in str(info.value) and "No space left" in str(info.value)
     assert (home / "settings.toml").read_bytes() == before
     assert [p.name for p in home.iterdir() if "settings" in p.name] == ["settings.toml"]
+
+
+async def test_the_app_warns_at_start_and_its_send_refuses_the_token(
+    tmp_path: Path, county: CountyServer
+) -> None:
+    from fieldtui.app import FieldApp
+
+    home = tmp_path / "township"
+    make_settings(home, endpoint=county.url, token=county.tokens[UNIT])
+    with open_store(home) as store:
+        small_township(store, active(home))
+    path = home / "settings.toml"
+    for opened, warned in ((0o600, False), (0o644, True)):
+        os.chmod(path, opened)
+        app = FieldApp(home, "en", today=dt.date(2023, 6, 20), blink=False, check_storage=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.2)
+            shown = [n.message for n in app._notifications]
+            if warned:
+                await pilot.press("f6")  # the batches area
+                await pilot.pause(0.3)
+                await pilot.press("u")  # send
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                status = str(app.screen.query_one("#job-status").render())
+        assert any("chmod 600" in m and str(path) in m for m in shown) == warned, shown
+    assert "chmod 600" in status and county.tokens[UNIT] not in status, status
+    assert "POST" not in county.log() and county.copies() == {}
