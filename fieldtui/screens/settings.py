@@ -22,7 +22,7 @@ from fieldtui.screens.base import FieldScreen
 from fieldtui.screens.context import services
 from fieldtui.screens.keyhelp import effective_keys, keys_text, scope_label
 from fieldtui.screens.keys import scoped
-from fieldtui.settings import SCHEMA, Settings, SettingsError, check_value
+from fieldtui.settings import SCHEMA, Secret, Settings, SettingsError, check_value
 from fieldtui.widgets.fields import FieldInput
 from fieldtui.widgets.navbar import NavBar
 from fieldtui.widgets.table import Column, FastTable, Row
@@ -253,7 +253,9 @@ class SettingsScreen(FieldScreen):
             if isinstance(widget, Select):
                 out[key] = str(widget.value)
             elif isinstance(widget, Input):
-                out[key] = widget.value
+                # A typed token or password is wrapped at once: no local holds it in the clear
+                # (Textual's crash report prints every frame's locals).
+                out[key] = Secret(widget.value) if SCHEMA[key].secret else widget.value
         return out
 
     def action_save(self) -> None:
@@ -302,7 +304,7 @@ class SettingsScreen(FieldScreen):
         changed_restart = [k for k in RESTART_KEYS if candidate.get(k) != s.get(k)]
         try:
             candidate.save()
-        except OSError as exc:
+        except (OSError, SettingsError) as exc:
             self.notify(
                 self.tr(f"无法写入设置文件：{exc}", f"Cannot write the settings file: {exc}"),
                 severity="error",

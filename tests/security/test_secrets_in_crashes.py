@@ -12,7 +12,9 @@ the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import io
 import os
 import subprocess
@@ -25,13 +27,15 @@ from rich.console import Console
 from textual.app import App
 
 from fieldtui.campaigns import active
-from fieldtui.settings import load_settings
+from fieldtui.settings import Secret, load_settings
 from fieldtui.store.store import open_store
 from tests.support.env import PYTHON, subprocess_env
 from tests.sync.helpers import make_settings, small_township
 
 TOKEN = "Tk9-secretTOKENvalue_abcdefghijklmnopqrstuv"  # 43 characters, like a county token
 PASSWORD = "smtpAUTHcode-0123456789abcdef"
+TYPED = "Nw7-typedTOKENvalue_zyxwvutsrqponmlkjihgfed"  # typed into the settings screen
+TYPED_SHA = hashlib.sha256(TYPED.encode()).hexdigest()  # (the forced fault finds it by this)
 
 
 class Crasher(App[None]):
@@ -260,3 +264,65 @@ def test_dates_are_not_mistaken_for_secrets() -> None:
     """The leak finder itself finds a piece of a secret (the test can fail)."""
     assert leaked(f"x = '{TOKEN[5:20]}'", TOKEN) == [TOKEN]
     assert leaked(f"{dt.date.today()}", TOKEN) == []
+
+
+class CrashingApp:
+    """The real app, keeping a copy of its crash report (Textual prints it, then clears it)."""
+
+    @staticmethod
+    def make(home: Path) -> Any:
+        from fieldtui.app import FieldApp
+
+        class App_(FieldApp):
+            crash: list[Any] = []
+
+            def _print_error_renderables(self) -> None:
+                self.crash = list(self._exit_renderables)
+                super()._print_error_renderables()
+
+        return App_(home, "en", today=dt.date(2023, 6, 20), blink=False, check_storage=False)
+
+
+def render(renderables: list[Any]) -> str:
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None, legacy_windows=False)
+    for r in renderables:
+        console.print(r)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("where", ["checking the typed token", "writing the settings file"])
+async def test_the_real_app_crashing_while_a_typed_token_is_saved(
+    township: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The settings screen: the officer types a new token and saves; a fault strikes inside."""
+    import fieldtui.settings as settings_module
+
+    if where == "checking the typed token":
+        real = settings_module._secret
+
+        def broken(v: Any) -> Any:
+            if hashlib.sha256(str(Secret(v).reveal()).encode()).hexdigest() == TYPED_SHA:
+                raise RuntimeError("a bug while checking a secret")
+            return real(v)
+
+        monkeypatch.setattr(settings_module, "_secret", broken)
+        monkeypatch.setitem(settings_module.SCHEMA, "token", dataclasses.replace(
+            settings_module.SCHEMA["token"], check=broken))  # fmt: skip
+    else:
+
+        def broken_write(path: Path, data: Any, *, private: bool = False) -> None:
+            raise RuntimeError("a bug while writing the settings")
+
+        monkeypatch.setattr(settings_module, "atomic_write", broken_write)
+    app = CrashingApp.make(township)
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f7")
+            await pilot.pause(0.2)
+            app.screen.query_one("#s-token").focus()
+            await pilot.press(*TYPED, "ctrl+s")
+            await pilot.pause(0.5)
+    report = render(app.crash)
+    assert "RuntimeError" in report and "─ locals ─" in report
+    assert not leaked(report, TOKEN, PASSWORD, TYPED), report
