@@ -147,6 +147,7 @@ class FieldApp(App[None]):
         today: dt.date | None = None,
         blink: bool = True,
         check_storage: bool = True,
+        handle_signals: bool = False,
     ) -> None:
         # Bindings are built per language before any screen (or this app) is created.
         set_language(lang)
@@ -155,6 +156,8 @@ class FieldApp(App[None]):
         self.lang = lang
         self.blink = blink  # tests and snapshots turn the cursor blink off
         self.check_storage = check_storage  # snapshots must not depend on the host's disks
+        self.handle_signals = handle_signals  # the real run: SIGTERM/SIGHUP quit cleanly
+        self.stopped_by: int | None = None
         self._today = today
         self.settings: Settings = load_settings(home)
         self.campaign: Campaign = active(home, str(self.settings.get("campaign")))
@@ -189,6 +192,23 @@ class FieldApp(App[None]):
             )
         self.theme_variables = variables
         return variables
+
+    def on_load(self) -> None:
+        # Before the terminal is switched to the app's modes: from here on a SIGTERM (logout,
+        # shutdown, `kill`) or SIGHUP (the terminal window closed) quits the way Ctrl+Q does —
+        # pending writes finished, the database backed up, the terminal put back — instead of
+        # dying with the terminal left in raw mode on the alternate screen.
+        if self.handle_signals and os.name == "posix":
+            import asyncio
+            import signal
+
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.exit_on_signal, sig)
+
+    def exit_on_signal(self, signum: int) -> None:
+        self.stopped_by = signum
+        self.exit(return_code=128 + signum)
 
     def on_mount(self) -> None:
         if self.store.stations.count() == 0:
@@ -367,7 +387,7 @@ def frozen_today() -> dt.date | None:
 
 
 def run(home: Path, lang: str) -> int:
-    app = FieldApp(home, lang, today=frozen_today())
+    app = FieldApp(home, lang, today=frozen_today(), handle_signals=True)
     app.run()
     if app.backup_error:
         print(f"fieldtui: backup on quit failed: {app.backup_error}", file=sys.stderr)

@@ -76,9 +76,16 @@ class PtyApp:
 def start_app(home: Path, *args: str, cols: int = 100, rows: int = 30, **env: str) -> PtyApp:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def controlling_terminal() -> None:
+        # A session of its own whose controlling terminal is this pty, as in a terminal window:
+        # closing the other end (the window) sends it SIGHUP.
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
     proc = subprocess.Popen(
         [PYTHON, "-m", "fieldtui", "--home", str(home), *args],
-        stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        stdin=slave, stdout=slave, stderr=slave, preexec_fn=controlling_terminal,
         env=subprocess_env(TERM="xterm-256color", **env),
     )  # fmt: skip
     os.close(slave)
