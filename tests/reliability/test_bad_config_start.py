@@ -110,7 +110,7 @@ def test_a_well_formed_extra_campaign_starts_the_app(home: Path) -> None:
     app = start_app(home, "--lang", "en", FIELDTUI_TODAY="2023-06-20")
     try:
         assert app.read_until(ALT_SCREEN_ON, 30), app.text()[-800:]
-        assert app.read_until(b"Skip", 30), app.text()[-800:]  # the first-start dialog
+        assert app.read_until(b"Import a ledger file", 30), app.text()[-800:]  # first start
         app.send(b"\x11")  # Ctrl+Q
         assert app.wait(30) == 0, app.text()[-800:]
     finally:
