@@ -1,10 +1,10 @@
 """A background writer: assessment writes run in order on their own thread and connection.
 
-The scoring screen must not wait for a commit (WAL + ``synchronous=FULL`` fsyncs, which on a laptop
-disk can take tens of milliseconds) before it draws the next frame, and it must never show a change
-as saved before the commit. So it hands each change to this writer and shows it as *pending*; the
-writer commits it (each call its own transaction with its audit row, exactly as the repository
-does on the main connection) and reports back; only then is the change shown as saved.
+The scoring screen must never show a change as saved before its commit, and must not hold a frame
+behind one (WAL + ``synchronous=FULL`` fsyncs; here 0.5-4 ms with spikes past 40 ms, on a laptop
+disk tens of milliseconds). So it hands each change to this writer and draws the row as *pending*
+at once; the writer commits it and ``on_done`` reports back; only then is the row drawn as saved.
+Each call is its own transaction with its audit row, exactly as on the main connection.
 
 - One thread, one FIFO queue: writes commit in the order they were made.
 - Its own connection (WAL lets the UI's connection read committed data meanwhile), so a
@@ -50,7 +50,7 @@ class Job:
     error: str | None = None
     exc: BaseException | None = None
     result: Any = None
-    _event: threading.Event | None = None
+    _event: threading.Event = field(default_factory=threading.Event)
 
     @property
     def ok(self) -> bool:
@@ -78,7 +78,8 @@ class Writer:
     # -- the caller's side ---------------------------------------------------------------------
 
     def submit(self, fn: Callable[[Assessments], Any], keys: tuple[Hashable, ...] = ()) -> Job:
-        """Queue a write; it commits after every write queued before it."""
+        """Queue a write; it commits after every write queued before it. When it has been
+        attempted, ``on_done(job)`` runs (on the writer thread) if it has ``keys``."""
         if self._closed:
             raise StoreError("the writer is closed")
         job = Job(fn, keys)
@@ -92,9 +93,8 @@ class Writer:
         what it raised. For the rare writes a person waits for anyway (complete, revise)."""
         if self._closed:
             raise StoreError("the writer is closed")
-        job = Job(fn, keys, _event=threading.Event())
+        job = Job(fn, keys)
         self._queue.put(job)
-        assert job._event is not None
         if not job._event.wait(timeout):
             raise StoreError(f"the database did not answer within {timeout:g} s")
         if job.exc is not None:
@@ -133,8 +133,7 @@ class Writer:
                 job.exc = exc
                 job.error = f"{type(exc).__name__}: {exc}"
             job.done = True
-            if job._event is not None:
-                job._event.set()
+            job._event.set()
             if self.on_done is not None and job.keys:
                 # The screen may be gone; the write itself is done either way.
                 with contextlib.suppress(Exception):

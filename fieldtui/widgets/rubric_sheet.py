@@ -89,11 +89,9 @@ class RubricSheet(ScrollView, can_focus=True):
     RubricSheet {
         height: 1fr;
         overflow-x: hidden;
-        overflow-y: scroll;
-        scrollbar-size-vertical: 1;
+        overflow-y: hidden;
         background: $surface;
         color: $foreground;
-        &:focus { background-tint: $foreground 3%; }
         & > .rubric-sheet--category { background: $panel; color: $text; text-style: bold; }
         & > .rubric-sheet--cursor { background: $accent 30%; }
         & > .rubric-sheet--gutter { color: $accent; text-style: bold; }
@@ -184,6 +182,13 @@ class RubricSheet(ScrollView, can_focus=True):
             if y is not None:
                 self._repaint_lines(y, 1)
 
+    def marks_changed(self, items: Iterable[int]) -> None:
+        """Only the saved/pending/failed state of items changed: repaint their first lines."""
+        for n in items:
+            span = self._span.get(n)
+            if span is not None:
+                self._repaint_lines(span[0], 1)
+
     def notes_changed(self, item: int) -> None:
         """A note was added, changed or removed: its height may change, so lay out again."""
         self._width = 0
@@ -199,7 +204,8 @@ class RubricSheet(ScrollView, can_focus=True):
 
     # -- cursor ---------------------------------------------------------------------------------
 
-    def move_to(self, item: int) -> None:
+    def move_to(self, item: int, *, notify: bool = True) -> None:
+        """Put the cursor on ``item``; post CursorMoved unless the caller says it knows."""
         c = self.campaign
         if c is None or not c.has_item(item) or item == self.cursor:
             if c is not None and c.has_item(item):
@@ -211,7 +217,8 @@ class RubricSheet(ScrollView, can_focus=True):
         self._repaint_item(old)
         self._repaint_item(item)
         self.follow()
-        self.post_message(self.CursorMoved(item))
+        if notify:
+            self.post_message(self.CursorMoved(item))
 
     def follow(self, *, force: bool = False) -> None:
         """Scroll so the cursor's item is in view: when it has left the view, put it a third of
@@ -231,7 +238,7 @@ class RubricSheet(ScrollView, can_focus=True):
         target = max(first - height // 3, 0)
         if force and first + count <= height:
             target = 0
-        self.scroll_to(y=target, animate=False)
+        self.scroll_to(y=target, animate=False, force=True)
 
     def action_cursor_down(self) -> None:
         c = self.campaign
