@@ -351,7 +351,8 @@ class RubricSheet(ScrollView, can_focus=True):
     def _styles(self) -> dict[str, Style]:
         if not self._st:
             base = self.rich_style
-            cursor = self.get_component_rich_style("rubric-sheet--cursor", partial=True)
+            # The full style, so the cursor's translucent background is blended with the sheet's.
+            cursor = Style(bgcolor=self.get_component_rich_style("rubric-sheet--cursor").bgcolor)
             st: dict[str, Style] = {"plain": base, "plain+c": base + cursor}
             for name in (
                 "category", "gutter", "number", "max", "full", "zero", "partial", "unscored",

@@ -46,17 +46,19 @@ class _LineWidget(Widget):
         return self._st
 
     def _strip(self, parts: list[tuple[str, str]], right: list[tuple[str, str]]) -> Strip:
+        """Left parts, then the right parts flush right. The right parts always show: the left
+        ones are cut (with an ellipsis) to make room."""
         st = self._styles()
         width = self.size.width
-        segs = [Segment(t, st[s]) for t, s in parts]
-        rsegs = [Segment(t, st[s]) for t, s in right]
-        used = sum(s.cell_length for s in segs)
-        rused = sum(s.cell_length for s in rsegs)
-        if rsegs and used + rused + 1 <= width:
-            segs.append(Segment(" " * (width - used - rused), st["plain"]))
-            segs.extend(rsegs)
-        strip = Strip(segs)
-        return strip.crop(0, width).adjust_cell_length(width, st["plain"])
+        left = Strip([Segment(t, st[s]) for t, s in parts])
+        rstrip = Strip([Segment(t, st[s]) for t, s in right])
+        room = width - rstrip.cell_length - 1
+        if right and room > 1:
+            if left.cell_length > room:
+                left = left.crop(0, room - 1) + Strip([Segment("…", st["plain"])])
+            left = left.adjust_cell_length(room + 1, st["plain"])
+            return (left + rstrip).adjust_cell_length(width, st["plain"])
+        return left.crop(0, width).adjust_cell_length(width, st["plain"])
 
 
 _BAR_CSS = """

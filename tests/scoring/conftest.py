@@ -154,3 +154,20 @@ class KeyCounter:
     async def press(self, *keys: str) -> None:
         self.count += len(keys)
         await self.pilot.press(*keys)
+
+
+def screen_text(app: App[None]) -> str:
+    """What the terminal shows, as text (one line per row)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def pick(pilot: Pilot[None], query: str) -> None:
+    """Choose a station in the picker (opened by itself when the screen first shows)."""
+    from fieldtui.screens.scoring_modals import StationPicker
+
+    app = pilot.app
+    if not isinstance(app.screen, StationPicker):
+        await pilot.press("p")
+    assert isinstance(app.screen, StationPicker)
+    await pilot.press(*query, "enter")
+    await pilot.pause()
