@@ -65,7 +65,11 @@ def wrap(text: str, width: int) -> list[str]:
             used -= cell_len(line.pop())
         carry: list[str] = []
         if tok in NO_START and line:
-            carry.append(line.pop())  # the previous character goes down with the punctuation
+            # The previous character goes down with the punctuation (and any punctuation
+            # before it that may not start a line either, as in "责）。").
+            carry.insert(0, line.pop())
+            while line and carry[0] in NO_START:
+                carry.insert(0, line.pop())
         while line and line[-1] in NO_END:
             carry.insert(0, line.pop())
         if not line and carry:  # nothing left: give up the rule rather than loop
