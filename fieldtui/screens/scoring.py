@@ -914,6 +914,9 @@ class ScoringScreen(Screen[None]):
             return self._refused(str(res))
         self.bonus.append((int(res), check_bonus(c, entry)))  # type: ignore[call-overload]
         self._bonus_veto_changed()
+        self._say(
+            f"加分项已保存：第 {entry.item} 项", f"Bonus entry saved: item {entry.item}", "ok"
+        )
         return None
 
     def remove_bonus(self, bonus_id: int) -> str | None:
@@ -925,6 +928,7 @@ class ScoringScreen(Screen[None]):
             return self._refused(str(res))
         self.bonus = [(b, e) for b, e in self.bonus if b != bonus_id]
         self._bonus_veto_changed()
+        self._say("加分项已删除", "Bonus entry removed", "ok")
         return None
 
     def set_veto(self, condition: int, on: bool) -> str | None:
@@ -943,6 +947,11 @@ class ScoringScreen(Screen[None]):
         else:
             self.veto.discard(condition)
         self._bonus_veto_changed()
+        self._say(
+            f"一票否决条件 {condition}：{'成立' if on else '取消'}",
+            f"Veto condition {condition}: {'set' if on else 'cleared'}",
+            "error" if on else "ok",
+        )
         return None
 
     def _refused(self, message: str) -> str:

@@ -342,6 +342,7 @@ class BonusPanel(ModalScreen[None]):
         if not opts:
             opts = [Option(_tr(self, "（没有加分项）", "(no bonus entries)"), disabled=True)]
         ol.set_options(opts)
+        ol.highlighted = 0 if self.host.bonus else None
         total, _ = bonus_total(self.host.campaign, [e for _, e in self.host.bonus])
         self.query_one("#bonus-total", Static).update(
             Content(_tr(self, f"加分合计：{total:g}", f"Bonus counted: {total:g}"))

@@ -174,3 +174,39 @@ async def test_picker_filters_by_pinyin_initials_full_pinyin_and_fields(home: Pa
         await pilot.pause()
         assert app.scoring.handle is not None and app.scoring.handle.station_id == sid
         assert app.scoring.handle.aid is not None, "the draft was resumed, not a new visit"
+
+
+async def test_bonus_entries_are_removed_and_veto_conditions_cleared(home: Path) -> None:
+    from fieldtui.screens.scoring_modals import BonusPanel, VetoPanel
+
+    campaign = active(home, "")
+    app = Harness(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "yf")
+        await pilot.press("b")
+        assert isinstance(app.screen, BonusPanel)
+        # Item 60 is discretionary: 0.5 to 2 in steps of 0.5.
+        await pilot.press("enter", "down", "down", "enter", "tab", "enter", "down", "down", "enter")
+        await pilot.press("tab", *"抗洪抢险表现突出", "enter")
+        assert [(e.item, e.points) for _, e in app.scoring.bonus] == [(60, 1.5)]
+        await pilot.press("shift+tab", "shift+tab", "shift+tab", "delete")  # to the list; remove
+        await pilot.press("tab", "enter", "up", "up", "enter")  # item 58
+        await pilot.press("tab", "tab", *"重复的事项", "enter", "escape")  # level: central (4)
+        screen = app.scoring
+        assert [(e.item, e.points) for _, e in screen.bonus] == [(58, 4.0)]
+        await pilot.press("v", "1", "3", "1", "escape")
+        assert screen.veto == {3}
+        await pilot.press("v", "down", "down", "space", "escape")
+        assert screen.veto == set()
+        assert not isinstance(app.screen, (BonusPanel, VetoPanel))
+        await settle(pilot)
+        aid = screen.handle.aid if screen.handle else None
+    with open_store(home) as store:
+        assert aid is not None
+        a = store.assessments.require(aid)
+        audit = [r["field"] for r in store.assessments.audit(aid)]
+    assert [(e.item, e.points, e.matter) for e in a.bonus] == [(58, 4.0, "重复的事项")]
+    assert a.veto == frozenset()
+    assert audit.count("bonus:60") == 2 and audit.count("veto:3") == 2
+    assert compute(campaign, a.sheet()).bonus == 4.0
