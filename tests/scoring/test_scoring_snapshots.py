@@ -133,7 +133,8 @@ def test_confirm_complete_80x24(home: Path, snap_compare: SnapCompare) -> None:
 
 def test_bonus_panel_80x24(home: Path, snap_compare: SnapCompare) -> None:
     """The bonus panel in Chinese with one entry listed (58, 省部级…, 3, its matter), "加分合计：3",
-    the form (item 58, level, an empty matter field) and the key hints."""
+    the form (item 58, level, an empty matter field) and the key hints; behind it the status line
+    says 加分项已保存：第 58 项."""
     run = scene(
         ("b", "tab", "enter", "down", "enter", "tab", *"经验做法获省级简报刊发", "enter"), no_blink
     )
