@@ -243,9 +243,8 @@ class ScoringScreen(Screen[None]):
             self.app.screen.dismiss(None)
         self._leave_then(lambda: self._open(station_id, visit_id))
 
-    def _leave_then(self, go: object) -> None:
+    def _leave_then(self, go: Callable[[], None]) -> None:
         """Run ``go`` now, or after confirmation if changes of this visit are not saved."""
-        assert callable(go)
         unsaved = self._unsaved_count()
         if not unsaved:
             go()
@@ -434,7 +433,14 @@ class ScoringScreen(Screen[None]):
     def _submit(self, fn: Callable[[Assessments], object], keys: tuple[Key, ...]) -> None:
         """Queue a write and draw its rows as pending; on_scoring_screen_write_done draws them
         as saved (or not saved) when the writer has committed it."""
-        job = self._writer().submit(fn, keys)
+        try:
+            job = self._writer().submit(fn, keys)
+        except WRITE_ERRORS as exc:  # the writer's own connection could not be opened
+            job = Job(fn, keys, done=True, error=str(exc) or type(exc).__name__, exc=exc)
+            for key in keys:
+                self._latest[key] = job
+            self._settle(job)
+            return
         for key in keys:
             self._latest[key] = job
             self.marks[key[1]] = "pending"
@@ -504,9 +510,8 @@ class ScoringScreen(Screen[None]):
 
         self._submit(run, (("n", item),))
 
-    def _sync_call(self, fn: object) -> tuple[bool, object]:
+    def _sync_call(self, fn: Callable[[Assessments], object]) -> tuple[bool, object]:
         """Run a rare write on the writer and wait: (True, result) or (False, message)."""
-        assert callable(fn)
         try:
             return True, self._writer().call(fn)
         except WRITE_ERRORS as exc:

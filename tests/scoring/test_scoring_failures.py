@@ -140,3 +140,29 @@ def test_a_full_disk_marks_rows_not_saved_and_retry_writes_them(home: Path) -> N
     assert out["after_retry"] == {}
     with open_store(home) as store:
         assert len(store.assessments.require(out["aid"]).scores) == 57
+
+
+async def test_a_database_that_cannot_be_opened_for_writing_is_not_a_crash(home: Path) -> None:
+    """The writer opens its own connection at the first change; if that fails (here the file is
+    gone and a directory stands in its place), the change is kept and shown as not saved."""
+    app = Harness(home, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "yf")
+        screen = app.scoring
+        assert screen.writer is None, "no connection is opened just to look"
+        db = app.store.path
+        moved = db.with_name("moved.sqlite3")
+        db.rename(moved)
+        db.mkdir()
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen.marks == {1: "failed"}
+        assert "NOT SAVED! Item 1" in screen_text(app)
+        db.rmdir()
+        moved.rename(db)
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.marks == {}
+        aid = screen.handle.aid if screen.handle else None
+    assert scores_in_store(home, aid) == {1: 1.0}
