@@ -138,7 +138,7 @@ class Pick:
     visit_id: int | None
 
 
-MAX_SHOWN = 200
+MAX_SHOWN = 40  # more than a screen holds; measuring each option is what a keystroke costs
 
 
 class StationPicker(ModalScreen[Pick | None]):
@@ -211,7 +211,7 @@ class StationPicker(ModalScreen[Pick | None]):
         count = _tr(self, f"{len(idx)} 个服务站", f"{len(idx)} stations")
         if more > 0:
             count += _tr(self, f"（只列出前 {MAX_SHOWN} 个）", f" (first {MAX_SHOWN} shown)")
-        self.query_one("#picker-count", Static).update(Content(count))
+        self.query_one("#picker-count", Static).update(Content(count), layout=False)
 
     def action_move(self, action: str) -> None:
         ol = self.query_one(OptionList)

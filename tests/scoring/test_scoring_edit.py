@@ -210,3 +210,21 @@ async def test_bonus_entries_are_removed_and_veto_conditions_cleared(home: Path)
     assert a.veto == frozenset()
     assert audit.count("bonus:60") == 2 and audit.count("veto:3") == 2
     assert compute(campaign, a.sheet()).bonus == 4.0
+
+
+async def test_scoring_keys_come_from_the_action_table_and_follow_the_keymap(home: Path) -> None:
+    from fieldtui.screens.scoring import ScoringScreen
+
+    app = Harness(home, "en")
+    merged = ScoringScreen._merged_bindings
+    assert merged is not None
+    full = merged.key_to_bindings["y"][0]
+    assert (full.action, full.description, full.id) == ("full", "Full", "scoring.full")
+    async with app.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "yf")
+        app.set_keymap({"scoring.full": "k"})  # a user's [keymap] in settings.toml
+        await pilot.press("k", "y")
+        await settle(pilot)
+        assert app.scoring.scores == {1: 1.0}, "k gives full marks now; y no longer does"
+        assert "k Full" in screen_text(app)
