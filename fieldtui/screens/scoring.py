@@ -221,6 +221,11 @@ class ScoringScreen(Screen[None]):
             self.writer.close()
             self.writer = None
 
+    def flush(self, timeout: float = 30) -> bool:
+        """Wait until every change handed to the writer has been attempted (e.g. before the app
+        backs the database up on quit). True if nothing is left queued."""
+        return self.writer is None or self.writer.drain(timeout)
+
     def _writer(self) -> Writer:
         if self.writer is None:
             self.writer = Writer(self.svc.store.path, self._post_done)

@@ -137,9 +137,7 @@ async def settle(pilot: Pilot[None]) -> None:
     """Wait until every queued write has committed and its result is on screen."""
     app = pilot.app
     assert isinstance(app, Harness)
-    screen = app.scoring
-    if screen.writer is not None:
-        assert screen.writer.drain(10)
+    assert app.scoring.flush(10)
     await pilot.pause()
     await pilot.pause()
 
