@@ -254,7 +254,72 @@ def op_import(home: Path, store: Store, pt: Point, info: dict[str, Any]) -> None
                  "the import could not be redone")  # fmt: skip
 
 
+def op_app(home: Path, store: Store, pt: Point, info: dict[str, Any]) -> None:
+    """The real app's scoring screen: twenty full marks keyed on a new visit."""
+    import asyncio
+
+    asyncio.run(_app_keys(home, pt, info))
+
+
+async def _app_keys(home: Path, pt: Point, info: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from fieldtui.app import FieldApp
+    from fieldtui.screens.scoring import ScoringScreen
+
+    db = home / DB_NAME
+    station = info["fresh"]
+
+    def stored() -> dict[int, float]:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute(
+                "SELECT i.item, i.score FROM item_scores i JOIN assessments a ON "
+                "a.id = i.assessment_id WHERE a.station_id=? AND a.status='draft' AND "
+                "i.score IS NOT NULL", (station,)).fetchall())  # fmt: skip
+        finally:
+            conn.close()
+
+    app = FieldApp(home, "en", today=dt.date(2023, 6, 30), blink=False, check_storage=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.open_scoring(station)
+        await pilot.pause()
+        screen = app.screen_stack[0]
+        assert isinstance(screen, ScoringScreen)
+        limit(pt.limit)
+        try:
+            await pilot.press(*"y" * 20)
+            screen.flush(30)
+            await pilot.pause()
+            await pilot.pause()
+        finally:
+            limit(None)
+        marks = dict(screen.marks)
+        pt.check("pending" not in marks.values(), f"rows left pending: {marks}")
+        shown_saved = {n for n, v in screen.scores.items() if v is not None and n not in marks}
+        pt.check(set(stored()) == shown_saved,
+                 f"shown saved {sorted(shown_saved)} but stored {sorted(stored())}")  # fmt: skip
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        if marks:
+            pt.failed += 1
+            pt.check(set(marks.values()) == {"failed"}, f"marks: {marks}")
+            pt.check("not saved" in text.lower() or "NOT SAVED" in text, "no 'not saved' shown")
+            line = next((x.strip() for x in text.splitlines() if "NOT SAVED" in x), "")
+            pt.messages.append(line.split(":")[0] if line else "")
+            pt.check(len(screen.scores) == 20, "a value that failed to save was not kept")
+        else:
+            pt.ok += 1
+        # The app goes on: with space back, r writes what failed.
+        await pilot.press("r")
+        screen.flush(30)
+        await pilot.pause()
+        await pilot.pause()
+        pt.check(not screen.marks, f"not saved after the retry: {screen.marks}")
+        pt.check(len(stored()) == 20, f"{len(stored())} of 20 stored after the retry")
+
+
 OPS: dict[str, Callable[[Path, Store, Point, dict[str, Any]], None]] = {
+    "app": op_app,
     "scores": op_scores,
     "seal": op_seal,
     "export": op_export,

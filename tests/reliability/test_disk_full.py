@@ -11,6 +11,11 @@ middle of a transaction, the commit record, a backup's last page, an export's th
   just past what the operation writes; the checks run in the child (disk_full_child.py).
 - ``test_cli_commands_under_a_full_disk``: the real ``fieldtui`` commands: exit non-zero with one
   line naming the problem (no traceback), the database unchanged and sound.
+- ``app``: the real app (``FieldApp`` under Pilot, ``count(5, 25)`` limits): twenty scores keyed
+  on the scoring screen; a row the screen shows as saved is in the database, every other row is
+  marked not saved with "NOT SAVED!" in the status line and its value kept; with space back the
+  app is still running and ``r`` saves them. (tests/scoring/test_scoring_failures.py tests the
+  screen's own retry flow at one limit.)
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from fieldtui.campaigns import active
+from fieldtui.domain.ledger import StationInput
 from fieldtui.store.backup import rotating_backup
 from fieldtui.store.db import DB_NAME
 from fieldtui.store.store import open_store
@@ -37,10 +43,12 @@ from tests.sync.helpers import make_settings, small_township, visit
 
 CHILD = Path(__file__).with_name("disk_full_child.py")
 POINTS = count(12, 50)
+APP_POINTS = count(5, 25)  # each point is an app session (about 2 s)
 IMPORT_ROWS = 200
 DB_FULL = r"^database write failed, not saved \(the disk is full or cannot be written\)"
 EXPECTED = {
     "scores": DB_FULL,
+    "app": r"^NOT SAVED! Item \d+$",
     "seal": DB_FULL,
     "import": DB_FULL,
     "backup": r"^backup .+: cannot write .*the disk may be full.*no backup was made, the database "
@@ -74,20 +82,23 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i in range(3):
             rotating_backup(store.conn, store.path, f"old{i}", keep=3)
         visit(store, campaign, ids["e"], dt.date(2023, 6, 28))  # the next seal/export differs
+        fresh = store.stations.add(StationInput(name="新建村退役军人服务站"))  # for the app
         draft = store.assessments.create(ids["b"], campaign, dt.date(2023, 6, 30), "冉小明")
         store.assessments.set_scores(
             draft, campaign, {n: campaign.item(n).max for n in range(1, 20)}
         )
     write_ledger(home / "ledger.csv", IMPORT_ROWS)
-    (home / "info.json").write_text(json.dumps({"draft": draft, "rows": IMPORT_ROWS}))
+    (home / "info.json").write_text(
+        json.dumps({"draft": draft, "rows": IMPORT_ROWS, "fresh": fresh})
+    )
     assert not (home / (DB_NAME + "-wal")).exists()
     return home
 
 
-@pytest.mark.parametrize("op", ["scores", "seal", "export", "backup", "import"])
+@pytest.mark.parametrize("op", ["scores", "seal", "export", "backup", "import", "app"])
 def test_store_operations_under_a_full_disk(op: str, base: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
-        [PYTHON, str(CHILD), op, str(base), str(tmp_path), str(POINTS)],
+        [PYTHON, str(CHILD), op, str(base), str(tmp_path), str(APP_POINTS if op == "app" else POINTS)],
         capture_output=True, text=True, env=subprocess_env(), timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -97,7 +108,7 @@ def test_store_operations_under_a_full_disk(op: str, base: Path, tmp_path: Path)
     problems = [(p["limit"], p["problems"]) for p in report["points"] if p["problems"]]
     assert not problems, f"{op}: {problems}"
     # The sweep really made the operation fail part-way, and also let it through.
-    assert sum(p["failed"] for p in points) >= POINTS // 2, points
+    assert sum(p["failed"] for p in points) >= len(points) // 2, points
     assert points[-1]["failed"] == 0, points[-1]  # just past the need: nothing fails
     messages = sorted({m for p in points for m in p["messages"]})
     assert messages, points

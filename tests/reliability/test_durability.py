@@ -61,3 +61,16 @@ def test_each_score_change_is_synced(tmp_path: Path) -> None:
     window = text[start:end]
     syncs = len(re.findall(r"\b(?:fsync|fdatasync)\(", window))
     assert syncs >= N_CHANGES, f"only {syncs} syncs for {N_CHANGES} committed score changes"
+
+
+def test_the_scoring_screens_writer_commits_as_durably(store: Store) -> None:
+    """The scoring screen commits through a background writer on a connection of its own: it
+    must carry the same pragmas."""
+    from fieldtui.store.writer import Writer
+
+    writer = Writer(store.path)
+    try:
+        assert writer.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert writer.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        writer.close()
