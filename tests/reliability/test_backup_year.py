@@ -163,3 +163,22 @@ async def test_every_backup_of_a_year_restores_what_was_saved(tmp_path: Path) ->
     assert len(expected[kept[0].name]["visits"]) < len(expected[kept[-1].name]["visits"])
     revisions = [v for v in expected[kept[-1].name]["visits"] if v[4] is not None]
     assert revisions and revisions[0][5] == "复核更正"
+
+
+async def test_the_quit_backup_holds_the_last_keystrokes(tmp_path: Path) -> None:
+    """Scores keyed on the scoring screen right up to Ctrl+Q are all in the backup made on quit
+    (the screen's writer finishes its queue before the app backs up)."""
+    home = tmp_path / "officer"
+    make_settings(home)
+    from fieldtui.store.store import open_store
+
+    with open_store(home) as store:
+        sid = store.stations.add(StationInput(name=STATIONS[0]))
+    app = FieldApp(home, "en", today=dt.date(2023, 6, 20), blink=False, check_storage=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.open_scoring(sid)
+        await pilot.pause()
+        await pilot.press(*"y" * 30, *"n" * 10, "ctrl+q")
+    (backup,) = list_backups(home / DB_NAME)
+    assert state(backup) == state(home / DB_NAME)
+    assert len(state(backup)["scores"]) == 40

@@ -1,15 +1,17 @@
 """Terminal signals (issue 5, item 15): SIGTERM and SIGHUP to the app in a real terminal.
 
-The real app runs from a shell in a tmux pane (tests/support/tmux_shell.py). An officer moves
-plan months with keys (each key a committed change, shown on screen); once the last key's change
-is on the screen, after a seeded random pause, the app gets SIGTERM or SIGHUP, alternately, at
-``count(4, 20)`` points. Every time:
+The real app runs from a shell in a tmux pane (tests/support/tmux_shell.py). An officer keys
+scores on the scoring screen (each handed to the background writer, shown pending, then saved)
+or moves plan months (each committed at once); once the last key's change is on the screen,
+after a seeded random pause, the app gets SIGTERM or SIGHUP, alternately, at ``count(4, 20)``
+points. Every time:
 
 - it exits within 2 seconds, with status 128 + the signal;
 - the terminal is as it was before the app started: ``stty`` (canonical mode, echo, signals, CR/NL
   handling) the same; tmux sees no alternate screen, no mouse reporting, the cursor shown;
-- the last keystroke is saved, nothing else is lost (integrity check), and the database was
-  backed up as on a normal quit.
+- the last keystroke is saved (every score the screen counted, pending ones included, is in the
+  database), nothing else is lost (integrity check), and the database was backed up as on a
+  normal quit.
 
 A real hangup (the terminal window closed: the pty's other end goes away, the kernel sends
 SIGHUP) is tested on a pseudo-terminal that is the app's controlling terminal.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -80,12 +83,31 @@ def key_shown(t: AppInShell, key: str, timeout: float = 10) -> None:
         time.sleep(0.01)
 
 
+def scored_on_screen(t: AppInShell) -> int:
+    m = re.search(r"scored (\d+)/57", t.screen())
+    assert m is not None, t.screen()
+    return int(m.group(1))
+
+
+def draft_scores(home: Path, station: int) -> int:
+    conn = sqlite3.connect(home / DB_NAME)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return int(conn.execute(
+            "SELECT count(*) FROM item_scores i JOIN assessments a ON a.id = i.assessment_id "
+            "WHERE a.station_id=? AND a.status='draft' AND i.score IS NOT NULL", (station,)
+        ).fetchone()[0])  # fmt: skip
+    finally:
+        conn.close()
+
+
 def test_sigterm_and_sighup_quit_cleanly_in_a_real_terminal(township: Path, tmp_path: Path) -> None:
     rng = random.Random(seed(15))
     first_rows = sorted(plan(township).items(), key=lambda kv: (kv[1], kv[0]))
     worst = 0.0
     for i in range(POINTS):
         sig = signal.SIGTERM if i % 2 == 0 else signal.SIGHUP
+        area = "scoring" if (i // 2) % 2 == 0 else "plan"
         home = tmp_path / f"home{i}"
         shutil.copytree(township, home)
         before = plan(home)
@@ -93,12 +115,21 @@ def test_sigterm_and_sighup_quit_cleanly_in_a_real_terminal(township: Path, tmp_
         moves = rng.randint(1, 3)
         with AppInShell(home, tmp_path / f"run{i}", "--lang", "en", FIELDTUI_TODAY=TODAY) as t:
             t.wait_for("Stations")
-            t.keys("F4")
-            t.wait_for("Month later")
-            for k in range(moves):  # the first rows, each one month later
-                if k:
-                    t.keys("Down")
-                key_shown(t, "l")
+            if area == "scoring":  # the first station's draft: scores through the writer
+                t.keys("F5")
+                t.wait_for("Pick a station")
+                t.keys("Enter")
+                t.wait_for("Resumed draft")
+                for _ in range(rng.randint(1, 6)):
+                    key_shown(t, "y")
+                shown = scored_on_screen(t)  # pending writes included: what the officer saw
+            else:
+                t.keys("F4")
+                t.wait_for("Month later")
+                for k in range(moves):  # the first rows, each one month later
+                    if k:
+                        t.keys("Down")
+                    key_shown(t, "l")
             time.sleep(rng.uniform(0.0, 0.3))
             os.kill(t.pid(), sig)
             start = time.monotonic()
@@ -110,12 +141,16 @@ def test_sigterm_and_sighup_quit_cleanly_in_a_real_terminal(township: Path, tmp_
             assert t.stty_after() == t.stty_before(), (t.stty_before(), t.stty_after())
             modes = t.modes()
             assert {k: modes[k] for k in RESTORED_MODES} == RESTORED_MODES, modes
-        after = plan(home)
-        moved = {sid for sid, _m in first_rows[:moves]}
-        assert {sid: after[sid] for sid in moved} == {sid: later(before[sid]) for sid in moved}
-        assert {s: m for s, m in after.items() if s not in moved} == {
-            s: m for s, m in before.items() if s not in moved
-        }
+        if area == "scoring":
+            assert draft_scores(home, 1) == shown, "the last keystrokes were not all saved"
+            assert plan(home) == before
+        else:
+            after = plan(home)
+            moved = {sid for sid, _m in first_rows[:moves]}
+            assert {sid: after[sid] for sid in moved} == {sid: later(before[sid]) for sid in moved}
+            assert {s: m for s, m in after.items() if s not in moved} == {
+                s: m for s, m in before.items() if s not in moved
+            }
         assert len(list_backups(home / DB_NAME)) == backups + 1  # backed up as on a quit
     print(f"{POINTS} signals (SIGTERM/SIGHUP): slowest exit {worst:.2f} s")
 
