@@ -11,7 +11,7 @@ middle of a transaction, the commit record, a backup's last page, an export's th
   just past what the operation writes; the checks run in the child (disk_full_child.py).
 - ``test_cli_commands_under_a_full_disk``: the real ``fieldtui`` commands: exit non-zero with one
   line naming the problem (no traceback), the database unchanged and sound.
-- ``app``: the real app (``FieldApp`` under Pilot, ``count(5, 25)`` limits): twenty scores keyed
+- ``app``: the real app (``FieldApp`` under Pilot, ``count(4, 25)`` limits): twenty scores keyed
   on the scoring screen; a row the screen shows as saved is in the database, every other row is
   marked not saved with "NOT SAVED!" in the status line and its value kept; with space back the
   app is still running and ``r`` saves them. (tests/scoring/test_scoring_failures.py tests the
@@ -43,7 +43,7 @@ from tests.sync.helpers import make_settings, small_township, visit
 
 CHILD = Path(__file__).with_name("disk_full_child.py")
 POINTS = count(12, 50)
-APP_POINTS = count(5, 25)  # each point is an app session (about 2 s)
+APP_POINTS = count(4, 25)  # each point is an app session (about 2 s)
 IMPORT_ROWS = 200
 DB_FULL = r"^database write failed, not saved \(the disk is full or cannot be written\)"
 EXPECTED = {

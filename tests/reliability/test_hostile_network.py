@@ -4,7 +4,7 @@ deadline, through the loopback fault proxy, against the real county server.
 Each run seals a new batch (a superseding one, as a township does after a change) and sends it with
 a 2-second deadline while the proxy gives every request a seeded random fault: latency, refused
 connections, resets mid-body, truncated bodies (cut short, or complete with a shortened
-Content-Length), slow drips, stalls and answers dropped after the commit. ``count(30, 200)`` runs.
+Content-Length), slow drips, stalls and answers dropped after the commit. ``count(20, 200)`` runs.
 
 Every run: the send ends within its deadline plus a small slack (measured), acknowledged or left
 pending in the outbox (never refused for good); one run in seven the line is down throughout, so
@@ -33,7 +33,7 @@ from tests.support.county_server import TEST_ARGS, start_county
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.sync.helpers import UNIT, make_settings, small_township
 
-RUNS = count(30, 200)
+RUNS = count(20, 200)
 DEADLINE = 2.0
 SLACK = 0.6  # the event loop's last tick, closing the connection, recording the outcome
 CONFIG = PushConfig(

@@ -2,7 +2,7 @@
 
 A scripted officer scores stations in the real app (tests/reliability/entry_child.py: ``FieldApp``
 under Pilot in a child process; full marks, zeros, undos, jumps back, cleared scores, completing
-each visit) and the child is SIGKILLed at a seeded random moment, ``count(8, 200)`` times in a
+each visit) and the child is SIGKILLed at a seeded random moment, ``count(6, 200)`` times in a
 row on the same database. The child logs, fsynced, each score at the moment the screen marks it
 saved, and the values each key is about to write. After every kill:
 
@@ -36,7 +36,7 @@ from tests.support.env import PYTHON, subprocess_env
 from tests.sync.helpers import make_settings
 
 CHILD = Path(__file__).with_name("entry_child.py")
-KILLS = count(8, 200)
+KILLS = count(6, 200)
 STATIONS = 12
 
 pytestmark = pytest.mark.slow

@@ -4,8 +4,8 @@ copy of every batch and none is lost; with deduplication off the same tests find
 - The **server** dies between its commit and its answer (``county serve
   --unsafe-crash-after-commit 1``: ``os._exit`` right after a new batch is committed), and a
   supervisor restarts it on the same home and port. The real ``fieldtui send`` runs as a process
-  and retries until it gets the receipt. ``count(8, 50)`` crashes.
-- The **client** (``fieldtui send``) is SIGKILLed mid-send ``count(12, 50)`` times: half at a
+  and retries until it gets the receipt. ``count(6, 50)`` crashes.
+- The **client** (``fieldtui send``) is SIGKILLed mid-send ``count(8, 50)`` times: half at a
   random moment of the send, half just after the county committed the batch (the answer held
   back by the fault proxy's delay) — the case that makes a duplicate if anything is wrong. The
   next send goes on from the outbox.
@@ -38,8 +38,8 @@ from tests.support.env import PYTHON, subprocess_env
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.sync.helpers import UNIT, make_settings, small_township
 
-SERVER_KILLS = count(8, 50)
-CLIENT_KILLS = count(12, 50)
+SERVER_KILLS = count(6, 50)
+CLIENT_KILLS = count(8, 50)
 PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023Q4")
 CRASH = ("--unsafe-crash-after-commit", "1")
 NO_DEDUP = ("--unsafe-no-dedup",)
