@@ -43,7 +43,7 @@ CONFIG = PushConfig(
 # The county cuts a stalled or dripping body off quickly, as in production (with smaller figures).
 SERVER_ARGS = [*TEST_ARGS, "--idle-timeout", "0.5", "--body-timeout", "3"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(count(300, 1800))]
 
 
 def hostile(rng: random.Random) -> Fault:

@@ -39,7 +39,7 @@ CHILD = Path(__file__).with_name("entry_child.py")
 KILLS = count(6, 200)
 STATIONS = 12
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(count(300, 3600))]
 
 
 def database(home: Path) -> dict[str, Any]:

@@ -44,7 +44,7 @@ PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023Q4")
 CRASH = ("--unsafe-crash-after-commit", "1")
 NO_DEDUP = ("--unsafe-no-dedup",)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(count(300, 1800))]
 
 
 class Supervisor:

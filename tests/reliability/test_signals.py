@@ -45,7 +45,7 @@ RESTORED_MODES = {"alternate_on": "0", "mouse_any_flag": "0", "mouse_all_flag": 
                   "mouse_button_flag": "0", "mouse_standard_flag": "0", "mouse_sgr_flag": "0",
                   "mouse_utf8_flag": "0", "cursor_flag": "1"}  # fmt: skip
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(count(300, 1200))]
 
 
 @pytest.fixture(scope="module")
