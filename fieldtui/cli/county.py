@@ -117,6 +117,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="write it to this file")
     p.set_defaults(handler=cmd_openapi)
 
+    from fieldtui.cli import county_review
+
+    county_review.register(csub, common)
+
 
 def cmd_county(ctx: Context, args: argparse.Namespace) -> int:
     args.county_parser.print_help(sys.stderr)
