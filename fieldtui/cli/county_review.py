@@ -205,7 +205,7 @@ def sample_json(store: CountyStore, s: Any) -> dict[str, Any]:
                 "population": res["population"],
                 "drawn": len(res["stations"]),
                 "stations": [
-                    {"station_id": e.station_id, "name": e.name, "township_total": e.total}
+                    {"station_id": e.station_id, "name": e.name, "township_total": _opt(e.total)}
                     for e in by_unit.get(unit, [])
                 ],
             }
@@ -283,23 +283,33 @@ def collect(ctx: Context, store: CountyStore) -> list[str]:
 
 
 def rescore_json(r: Rescore) -> dict[str, Any]:
+    from fieldtui.domain.batch import num
+
     return {
         "id": r.id,
         "date": r.date,
         "reviewer": r.reviewer,
-        "total": r.total,
+        "total": num(r.total),
         "passed": r.passed,
         "supersedes": r.supersedes,
         "recorded_at": r.recorded_at,
     }
 
 
+def _opt(x: float | None) -> float | int | None:
+    from fieldtui.domain.batch import num
+
+    return None if x is None else num(x)
+
+
 def comparison_json(comp: Comparison) -> dict[str, Any]:
+    from fieldtui.domain.batch import num
+
     def side(s: Any) -> dict[str, Any]:
         return {
-            "base": s.base,
-            "bonus": s.bonus,
-            "total": s.total,
+            "base": num(s.base),
+            "bonus": num(s.bonus),
+            "total": num(s.total),
             "veto": list(s.veto),
             "passed": s.passed,
         }
@@ -307,10 +317,10 @@ def comparison_json(comp: Comparison) -> dict[str, Any]:
     return {
         "township": side(comp.township),
         "county": side(comp.county),
-        "delta": comp.delta,
+        "delta": num(comp.delta),
         "verdict_changed": comp.verdict_changed,
         "items": [
-            {"n": r.n, "max": r.max, "township": r.township, "county": r.county}
+            {"n": r.n, "max": num(r.max), "township": _opt(r.township), "county": _opt(r.county)}
             for r in comp.differences
         ],
     }
@@ -333,7 +343,7 @@ def worklist_json(store: CountyStore, campaign: Campaign, s: Any) -> dict[str, A
                 "batch_status": reviews.verdict_status(store, e.batch_id),
                 "station_id": e.station_id,
                 "name": e.name,
-                "township_total": e.total,
+                "township_total": _opt(e.total),
                 "rescore": None if r is None else rescore_json(r),
                 "comparison": None if comp is None else comparison_json(comp),
             }
