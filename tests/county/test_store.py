@@ -150,14 +150,19 @@ def test_a_version_1_database_is_migrated_with_its_batches_kept(
     from fieldtui.campaigns import load_all
     from fieldtui.county.intake import submit
 
+    from fieldtui.county.store import CountyStore
+
     path = tmp_path / DB_NAME
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
     conn.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version=1; COMMIT;")
-    conn.close()
     b = factory.seal(A)
+    old = CountyStore(conn, path)  # the version-1 schema, written as version 1 did
+    old.add_unit(A, "2023-06-01T00:00:00+08:00")
+    submit(old, load_all(tmp_path), b.body, source="import")
+    old.close()
     with open_county(tmp_path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-        submit(store, load_all(tmp_path), b.body, source="import")
-        store.conn.execute("SELECT count(*) FROM verdicts").fetchone()
-    with open_county(tmp_path) as store:
         assert store.body(b.batch_id) == b.body
+        assert store.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0] == 0
+        assert len(store.stations_of(b.batch_id)) == b.payload["progress"]["stations"]
