@@ -149,7 +149,6 @@ def test_a_version_1_database_is_migrated_with_its_batches_kept(
 
     from fieldtui.campaigns import load_all
     from fieldtui.county.intake import submit
-
     from fieldtui.county.store import CountyStore
 
     path = tmp_path / DB_NAME
