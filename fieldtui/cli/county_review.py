@@ -183,6 +183,7 @@ def find_batch(store: CountyStore, ref: str) -> StoredBatch:
 
 def sample_json(store: CountyStore, s: Any) -> dict[str, Any]:
     from fieldtui.county.reviews import entries
+    from fieldtui.county.views import opt
 
     rec = s.record
     by_unit: dict[str, list[Entry]] = {}
@@ -205,7 +206,7 @@ def sample_json(store: CountyStore, s: Any) -> dict[str, Any]:
                 "population": res["population"],
                 "drawn": len(res["stations"]),
                 "stations": [
-                    {"station_id": e.station_id, "name": e.name, "township_total": _opt(e.total)}
+                    {"station_id": e.station_id, "name": e.name, "township_total": opt(e.total)}
                     for e in by_unit.get(unit, [])
                 ],
             }
@@ -282,86 +283,9 @@ def collect(ctx: Context, store: CountyStore) -> list[str]:
         return collect_book(store, book, load_all(ctx.home), _now()).problems
 
 
-def rescore_json(r: Rescore) -> dict[str, Any]:
-    from fieldtui.domain.batch import num
-
-    return {
-        "id": r.id,
-        "date": r.date,
-        "reviewer": r.reviewer,
-        "total": num(r.total),
-        "passed": r.passed,
-        "supersedes": r.supersedes,
-        "recorded_at": r.recorded_at,
-    }
-
-
-def _opt(x: float | None) -> float | int | None:
-    from fieldtui.domain.batch import num
-
-    return None if x is None else num(x)
-
-
-def comparison_json(comp: Comparison) -> dict[str, Any]:
-    from fieldtui.domain.batch import num
-
-    def side(s: Any) -> dict[str, Any]:
-        return {
-            "base": num(s.base),
-            "bonus": num(s.bonus),
-            "total": num(s.total),
-            "veto": list(s.veto),
-            "passed": s.passed,
-        }
-
-    return {
-        "township": side(comp.township),
-        "county": side(comp.county),
-        "delta": num(comp.delta),
-        "verdict_changed": comp.verdict_changed,
-        "items": [
-            {"n": r.n, "max": num(r.max), "township": _opt(r.township), "county": _opt(r.county)}
-            for r in comp.differences
-        ],
-    }
-
-
-def worklist_json(store: CountyStore, campaign: Campaign, s: Any) -> dict[str, Any]:
-    from fieldtui.county import reviews
-
-    if s is None:
-        return {"sample": None, "entries": [], "done": 0, "total": 0}
-    in_force = reviews.current_rescores(store, s.id)
-    rows = []
-    for e in reviews.entries(store, s.id):
-        r = in_force.get((e.sample_id, e.unit, e.station_id))
-        comp = reviews.comparison(store, campaign, r) if r is not None else None
-        rows.append(
-            {
-                "unit": e.unit,
-                "batch_id": e.batch_id,
-                "batch_status": reviews.verdict_status(store, e.batch_id),
-                "station_id": e.station_id,
-                "name": e.name,
-                "township_total": _opt(e.total),
-                "rescore": None if r is None else rescore_json(r),
-                "comparison": None if comp is None else comparison_json(comp),
-            }
-        )
-    head = {
-        "id": s.id,
-        "campaign": s.campaign_id,
-        "period": s.period,
-        "seed": s.seed,
-        "reviewer": s.reviewer,
-        "drawn_at": s.drawn_at,
-    }
-    done = sum(1 for r in rows if r["rescore"] is not None)
-    return {"sample": head, "entries": rows, "done": done, "total": len(rows)}
-
-
 def cmd_worklist(ctx: Context, args: argparse.Namespace) -> None:
     from fieldtui.county import reviews
+    from fieldtui.county.views import worklist_json
 
     campaign = _campaign(ctx, args)
     with _store(ctx) as store:
@@ -407,6 +331,7 @@ def cmd_rescore(ctx: Context, args: argparse.Namespace) -> None:
 
     from fieldtui.cli.assess import _read_sheet, parse_sheet
     from fieldtui.county import reviews, workbook
+    from fieldtui.county.views import comparison_json, rescore_json
     from fieldtui.domain.scoring import check_bonus, check_score, check_veto
 
     campaign = _campaign(ctx, args)

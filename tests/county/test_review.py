@@ -97,7 +97,7 @@ def test_sample_is_stored_with_its_seed_and_derived_again(cli, county_home: Path
 def test_every_stored_draw_reproduces_and_covers_every_township(
     cli, county_home: Path, how: tuple[str, str], seed: str
 ) -> None:
-    s = _sample(cli, *how, "--seed", seed)
+    s = _sample(cli, *how, f"--seed={seed}")
     with open_county(county_home) as store:
         assert reviews.verify_sample(store, s["id"]) == []
         pops = {p.unit: len(p.stations) for p in reviews.populations(
