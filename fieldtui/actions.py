@@ -67,6 +67,51 @@ ACTIONS: tuple[Action, ...] = (
     Action("batches.email", "m", "发邮件", "E-mail", "batches"),
     Action("batches.send", "u", "上报", "Send", "batches"),
     Action("batches.attach", "a", "附加扫描件", "Attach scan", "batches"),
+    # The county centre's app (fieldtui county)
+    Action("county.overview", "f2", "总览", "Overview", "county"),
+    Action("county.worklist", "f3", "抽查复核", "Spot checks", "county"),
+    Action("county.scoring", "f5", "复核评分", "Re-score", "county"),
+    Action("county.quit", "ctrl+q", "退出", "Quit", "county"),
+    Action(
+        "county_overview.prev_period",
+        "left_square_bracket",
+        "上一季度",
+        "Previous period",
+        "county_overview",
+    ),
+    Action(
+        "county_overview.next_period",
+        "right_square_bracket",
+        "下一季度",
+        "Next period",
+        "county_overview",
+    ),
+    Action(
+        "county_overview.worklist", "w", "本季度抽查", "This period's checks", "county_overview"
+    ),
+    Action("county_overview.reload", "r", "刷新", "Reload", "county_overview", show=False),
+    Action("county_worklist.draw", "d", "抽取", "Draw", "county_worklist"),
+    Action("county_worklist.rescore", "enter,r", "复核评分", "Re-score", "county_worklist"),
+    Action("county_worklist.compare", "c", "对照", "Compare", "county_worklist"),
+    Action("county_worklist.verdict", "v", "审核意见", "Verdict", "county_worklist"),
+    Action(
+        "county_worklist.prev_period",
+        "left_square_bracket",
+        "上一季度",
+        "Previous period",
+        "county_worklist",
+        show=False,
+    ),
+    Action(
+        "county_worklist.next_period",
+        "right_square_bracket",
+        "下一季度",
+        "Next period",
+        "county_worklist",
+        show=False,
+    ),
+    Action("county_compare.all", "a", "全部/差异", "All or differences", "county_compare"),
+    Action("county_compare.close", "q", "返回", "Back", "county_compare"),
 )
 
 ACTION_IDS: frozenset[str] = frozenset(a.id for a in ACTIONS)

@@ -79,15 +79,15 @@ class PeriodView:
 
 
 def default_period(campaign: Campaign, store: CountyStore, now: dt.datetime) -> str:
-    """The newest period that is due or has batches (else the first)."""
+    """The newest period with batches; else the newest that is due; else the first."""
     with_batches = {b.period for b in store.batches(campaign.id)}
-    live = [p.label for p in campaign.periods if p.due <= now or p.label in with_batches]
-    return live[-1] if live else campaign.periods[0].label
+    labels = [p.label for p in campaign.periods]
+    sent = [p for p in labels if p in with_batches]
+    due = [p.label for p in campaign.periods if p.due <= now]
+    return (sent or due or labels[:1])[-1]
 
 
-def period_view(
-    store: CountyStore, campaign: Campaign, label: str, now: dt.datetime
-) -> PeriodView:
+def period_view(store: CountyStore, campaign: Campaign, label: str, now: dt.datetime) -> PeriodView:
     period = campaign.period(label)
     if period is None:
         raise KeyError(label)

@@ -46,7 +46,7 @@ def scoped(scope: str, extra: list[Binding] | None = None) -> Callable[[T], T]:
     def deco(cls: T) -> T:
         extras = list(extra or [])
         _REGISTRY.append((cls, scope, extras))
-        cls.BINDINGS = [*bindings(scope, _LANG), *extras]
+        _install(cls, [*bindings(scope, _LANG), *extras])
         return cls
 
     return deco
@@ -57,4 +57,11 @@ def set_language(lang: str) -> None:
     global _LANG
     _LANG = lang
     for cls, scope, extras in _REGISTRY:
-        cls.BINDINGS = [*bindings(scope, lang), *extras]
+        _install(cls, [*bindings(scope, lang), *extras])
+
+
+def _install(cls: type[DOMNode], new: list[Binding]) -> None:
+    """Set BINDINGS and re-merge them: Textual merges a class's bindings (with its bases') once,
+    when the class is created, so assigning BINDINGS afterwards would change nothing."""
+    cls.BINDINGS = new  # type: ignore[assignment]
+    cls._merged_bindings = cls._merge_bindings()

@@ -1,0 +1,155 @@
+"""The county centre's app: ``fieldtui county`` with no sub-command.
+
+Three areas as modes, each built the first time it is opened:
+
+- **overview** (F2): a period's townships with their newest batch, lateness and rate against the
+  target, the county's pooled rate, and the registered townships that sent nothing;
+- **worklist** (F3): the spot-check draw of a period, re-scores, comparisons and verdicts;
+- **scoring** (F5): the township's own scoring screen, on the county's re-scoring workbook.
+
+The app provides what :class:`fieldtui.screens.context.AppServices` promises (``store`` is the
+re-scoring workbook, a township-format store: see :mod:`fieldtui.county.workbook`), so the scoring
+screen runs here unchanged; ``county`` is the county database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App
+from textual.screen import Screen
+
+from fieldtui.campaigns import active, load_all
+from fieldtui.county.store import CountyStore, open_county
+from fieldtui.domain.progress import china_now
+from fieldtui.domain.rubric import Campaign
+from fieldtui.screens.keys import scoped, set_language
+from fieldtui.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from fieldtui.county.reviews import Entry
+    from fieldtui.store.store import Store
+
+AREAS: dict[str, tuple[str, str]] = {
+    "overview": ("fieldtui.screens.county.overview", "CountyOverviewScreen"),
+    "worklist": ("fieldtui.screens.county.worklist", "WorklistScreen"),
+    "scoring": ("fieldtui.screens.scoring", "ScoringScreen"),
+}
+
+
+def _factory(mode: str) -> Callable[[], Screen[Any]]:
+    def make() -> Screen[Any]:
+        module_name, class_name = AREAS[mode]
+        screen: Screen[Any] = getattr(importlib.import_module(module_name), class_name)()
+        return screen
+
+    make.__name__ = f"make_county_{mode}_screen"
+    return make
+
+
+@scoped("county")
+class CountyApp(App[None]):
+    """The county centre's app over ``county.sqlite3`` in the county home."""
+
+    CSS_PATH = "county.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {m: _factory(m) for m in AREAS}
+    DEFAULT_MODE = "overview"
+
+    def __init__(
+        self,
+        home: Path,
+        lang: str = "zh",
+        *,
+        now: dt.datetime | None = None,
+    ) -> None:
+        set_language(lang)
+        super().__init__()
+        self.home = home
+        self.lang = lang
+        self._now = now
+        self.settings: Settings = load_settings(home)
+        self.campaign: Campaign = active(home, str(self.settings.get("campaign")))
+        self.campaigns: dict[str, Campaign] = load_all(home)
+        self.county: CountyStore = open_county(home)
+        self._store: Store | None = None
+        self.title = self.tr("县级验收审核", "County review")
+        self.set_keymap(self.settings.keymap())
+
+    # -- what every screen may rely on ---------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return self._now or china_now()
+
+    def now_iso(self) -> str:
+        return self.now().isoformat(timespec="milliseconds")
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+    def tr(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+    @property
+    def store(self) -> Store:
+        """The re-scoring workbook (opened when first needed)."""
+        if self._store is None:
+            from fieldtui.county.workbook import open_workbook
+
+            self._store = open_workbook(self.home)
+        return self._store
+
+    @property
+    def reviewer(self) -> str:
+        return str(self.settings.get("officer") or "")
+
+    def collect(self) -> list[str]:
+        """Record county visits completed in the scoring screen since the last look."""
+        from fieldtui.county.workbook import WORKBOOK_DIR, collect
+        from fieldtui.store.db import DB_NAME
+
+        if self._store is None and not (self.home / WORKBOOK_DIR / DB_NAME).exists():
+            return []
+        return collect(self.county, self.store, self.campaigns, self.now_iso()).problems
+
+    async def open_rescore(self, entry: Entry) -> str | None:
+        """Open a sampled station in the scoring screen; returns why not, or None."""
+        from fieldtui.county.workbook import check_rubric, ensure_station
+        from fieldtui.domain.errors import Refusal
+
+        try:
+            check_rubric(self.county, self.campaign, entry)
+            local = ensure_station(self.county, self.store, entry)
+        except Refusal as exc:
+            return str(exc)
+        await self.switch_mode("scoring")
+        screen = self.get_screen_stack("scoring")[0]
+        open_station = getattr(screen, "open_station", None)
+        if open_station is None:
+            return self.tr("评分界面不可用", "the scoring screen is not available")
+        open_station(local)
+        return None
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    async def action_overview(self) -> None:
+        await self.switch_mode("overview")
+
+    async def action_worklist(self) -> None:
+        await self.switch_mode("worklist")
+
+    async def action_scoring(self) -> None:
+        await self.switch_mode("scoring")
+
+    def on_unmount(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        self.county.close()
+
+
+def run(home: Path, lang: str) -> int:
+    CountyApp(home, lang).run()
+    return 0
