@@ -73,14 +73,16 @@ class WorklistScreen(Screen[None]):
         self.query_one("#entries", DataTable).add_columns(
             self.tr("镇乡", "Township"),
             self.tr("服务站", "Station"),
-            self.tr("镇乡得分", "Township"),
+            self.tr("镇乡得分", "Score"),
             self.tr("县复核", "County"),
             self.tr("批次审核", "Batch review"),
         )
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # Back from a form or the scoring screen: new re-scores are collected; a message the
+        # form's callback just put in the status line stays.
+        self.reload(keep_status=True)
 
     def show_period(self, label: str) -> None:
         self.label = label
@@ -89,14 +91,14 @@ class WorklistScreen(Screen[None]):
 
     # -- data ----------------------------------------------------------------------------------
 
-    def reload(self) -> None:
+    def reload(self, *, keep_status: bool = False) -> None:
         app = self.app_
         self.problems = app.collect()
         s = reviews.latest_sample(app.county, app.campaign.id, self.label)
         self.data = worklist_json(app.county, app.campaign, s)
-        self._draw()
+        self._draw(keep_status=keep_status)
 
-    def _draw(self) -> None:
+    def _draw(self, *, keep_status: bool = False) -> None:
         d = self.data
         head = self.query_one("#draw-head", Static)
         h = d["sample"]
@@ -130,7 +132,7 @@ class WorklistScreen(Screen[None]):
             table.move_cursor(row=min(keep, len(d["entries"]) - 1))
         if self.problems:
             self._status("; ".join(self.problems), "error")
-        else:
+        elif not keep_status or not self._status_set:
             self._status(self.tr("Enter 复核评分 · c 对照 · v 审核意见",
                                  "Enter re-score · c compare · v verdict"))  # fmt: skip
 
@@ -153,7 +155,10 @@ class WorklistScreen(Screen[None]):
             verdict_label(e["batch_status"], self.app_.lang),
         ]
 
+    _status_set = False
+
     def _status(self, text: str, kind: str = "") -> None:
+        self._status_set = True
         bar = self.query_one("#worklist-status", Static)
         bar.update(text)
         bar.set_class(kind == "error", "error")
