@@ -46,7 +46,7 @@ def scoped(scope: str, extra: list[Binding] | None = None) -> Callable[[T], T]:
     def deco(cls: T) -> T:
         extras = list(extra or [])
         _REGISTRY.append((cls, scope, extras))
-        _install(cls, [*bindings(scope, _LANG), *extras])
+        _set_bindings(cls, [*bindings(scope, _LANG), *extras])
         return cls
 
     return deco
@@ -57,11 +57,11 @@ def set_language(lang: str) -> None:
     global _LANG
     _LANG = lang
     for cls, scope, extras in _REGISTRY:
-        _install(cls, [*bindings(scope, lang), *extras])
+        _set_bindings(cls, [*bindings(scope, lang), *extras])
 
 
-def _install(cls: type[DOMNode], new: list[Binding]) -> None:
-    """Set BINDINGS and re-merge them: Textual merges a class's bindings (with its bases') once,
-    when the class is created, so assigning BINDINGS afterwards would change nothing."""
+def _set_bindings(cls: type[DOMNode], new: list[Binding]) -> None:
+    """Replace a class's BINDINGS. Textual merges them once, when the class is created
+    (``_merged_bindings``), so they are merged again here or the keys would do nothing."""
     cls.BINDINGS = new  # type: ignore[assignment]
     cls._merged_bindings = cls._merge_bindings()

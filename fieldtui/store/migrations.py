@@ -123,4 +123,66 @@ def m001_initial(db: Any) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m002_batches(db: Any) -> None:
+    """Sealed quarterly batches, their attached files, their sending state (the outbox)."""
+    db.execute(
+        """
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            campaign_id TEXT NOT NULL,
+            period TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            body BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            sealed_at TEXT NOT NULL,
+            supersedes TEXT REFERENCES batches(id),
+            stations INTEGER NOT NULL,
+            passed INTEGER NOT NULL,
+            exported_at TEXT,
+            export_dir TEXT,
+            emailed_at TEXT,
+            queued_at TEXT,
+            sent_at TEXT,
+            acknowledged_at TEXT,
+            receipt TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_error_at TEXT,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            CHECK (length(digest) = 64 AND length(content_hash) = 64)
+        )
+        """
+    )
+    db.execute("CREATE INDEX batches_period ON batches (campaign_id, period, sealed_at)")
+    # A sealed batch never changes: its bytes, hashes and identity are frozen by the database.
+    db.execute(
+        "CREATE TRIGGER batches_sealed BEFORE UPDATE OF id, campaign_id, period, unit, "
+        "content_hash, digest, body, size, sealed_at, supersedes ON batches "
+        "BEGIN SELECT RAISE(ABORT, 'a sealed batch never changes'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER batches_no_delete BEFORE DELETE ON batches "
+        "BEGIN SELECT RAISE(ABORT, 'a sealed batch is never deleted'); END"
+    )
+    db.execute(
+        """
+        CREATE TABLE batch_files (
+            id INTEGER PRIMARY KEY,
+            batch_id TEXT NOT NULL REFERENCES batches(id),
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            data BLOB NOT NULL,
+            added_at TEXT NOT NULL,
+            UNIQUE (batch_id, sha256)
+        )
+        """
+    )
+    db.execute("CREATE INDEX batch_files_batch ON batch_files (batch_id)")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_batches]

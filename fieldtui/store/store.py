@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fieldtui.store.assessments import Assessments
+from fieldtui.store.batches import Batches
 from fieldtui.store.db import DB_NAME, connect
 from fieldtui.store.plan import Plan
 from fieldtui.store.stations import Stations
@@ -19,6 +20,7 @@ class Store:
         self.stations = Stations(conn)
         self.plan = Plan(conn)
         self.assessments = Assessments(conn)
+        self.batches = Batches(conn)
 
     def close(self) -> None:
         self.conn.close()

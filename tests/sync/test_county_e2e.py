@@ -1,0 +1,123 @@
+"""The township's own commands against a real ``fieldtui county serve`` (from fieldtui/county),
+directly and through the loopback fault proxy: seal, send, receipt, one copy at the county."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.county_server import CountyServer, fieldtui, start_county
+from tests.support.fault_proxy import Fault, FaultProxy
+from tests.sync.helpers import UNIT, visit
+
+OTHER = "三合镇"
+
+
+@pytest.fixture
+def real_county(tmp_path: Path) -> Iterator[CountyServer]:
+    srv = start_county(tmp_path / "county", units=[UNIT, OTHER])
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def send(home: Path, url: str, token: str, *args: str) -> tuple[int, dict]:
+    fieldtui(home, "config", "set", "endpoint", url)
+    fieldtui(home, "config", "set", "token", token)
+    r = fieldtui(home, "send", "--json", *args, check=False)
+    return r.returncode, json.loads(r.stdout)
+
+
+def test_send_and_resend_leave_one_copy_with_receipts(
+    home, settings, township, store, campaign, real_county
+) -> None:
+    code, rep = send(home, real_county.url, real_county.tokens[UNIT], "--quarter", "2023Q2")
+    assert code == 0 and rep["acknowledged"] == 1
+    (first,) = rep["batches"]
+    assert first["http_status"] == 201 and first["receipt"]["unit"] == UNIT
+    assert real_county.copies() == {first["batch_id"]: 1}
+    # Nothing left to send; then a change seals a superseding batch that goes too.
+    code, rep = send(home, real_county.url, real_county.tokens[UNIT], "--quarter", "2023Q2")
+    assert code == 0 and rep["sent"] == 0
+    visit(store, campaign, township["e"], dt.date(2023, 6, 29))
+    code, rep = send(home, real_county.url, real_county.tokens[UNIT], "--quarter", "2023Q2")
+    assert code == 0 and rep["acknowledged"] == 1
+    (second,) = rep["batches"]
+    assert second["receipt"]["supersedes"] == first["batch_id"]
+    assert real_county.copies() == {first["batch_id"]: 1, second["batch_id"]: 1}
+    listed = json.loads(fieldtui(home, "batch", "list", "--json").stdout)["batches"]
+    assert [b["state"] for b in listed] == ["acknowledged", "acknowledged"]
+
+
+def test_the_county_refuses_another_units_token_and_a_wrong_one(
+    home, settings, township, real_county
+) -> None:
+    code, rep = send(home, real_county.url, real_county.tokens[OTHER], "--quarter", "2023Q2")
+    assert code == 4 and rep["batches"][0]["http_status"] == 403
+    code, rep = send(home, real_county.url, "fieldtui-wrong-token-0000", "--quarter", "2023Q2")
+    assert code == 4 and rep["batches"][0]["http_status"] == 401
+    assert real_county.copies() == {}
+
+
+def test_an_exported_zip_imported_after_the_push_is_no_duplicate(
+    home, settings, township, real_county, tmp_path
+) -> None:
+    code, rep = send(home, real_county.url, real_county.tokens[UNIT], "--quarter", "2023Q2")
+    assert code == 0
+    ex = json.loads(
+        fieldtui(
+            home, "export", "--quarter", "2023Q2", "--out", str(tmp_path / "o"), "--json"
+        ).stdout
+    )
+    zip_path = tmp_path / "o" / ex["zip"]
+    out = json.loads(real_county.cli("county", "import", "--json", str(zip_path)).stdout)
+    assert out["duplicates"] == 1 and out["stored"] == 0
+    # A byte changed in the export's spreadsheet: the zip's manifest catches it at the county.
+    import zipfile
+
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.endswith("附件2_验收情况统计表.xlsx"):
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            dst.writestr(info, data)
+    r = real_county.cli("--lang", "en", "county", "import", "--json", str(bad), check=False)
+    assert r.returncode == 2 and json.loads(r.stdout)["refused"] == 1
+    assert real_county.copies() == {rep["batches"][0]["batch_id"]: 1}
+
+
+def test_through_the_fault_proxy_every_batch_arrives_once(
+    home, settings, township, store, campaign, real_county
+) -> None:
+    """Dropped answers after the county stored the batch, resets mid-body, refused connections,
+    truncated bodies and delays, seeded: the client keeps its key, the county keeps one copy."""
+    rng = random.Random(7)
+    faults = [
+        Fault.drop_response(),
+        Fault.reset_mid_body(),
+        Fault.refuse(),
+        Fault.truncate(),
+        Fault.truncate(rewrite_length=True),
+        Fault.delay(0.3),
+        Fault.passthrough(),
+    ]
+    sent: list[str] = []
+    with FaultProxy(real_county.port) as proxy:
+        for i in range(6):
+            proxy.script([rng.choice(faults[:5]), rng.choice(faults)], then=Fault.passthrough())
+            if i:
+                visit(store, campaign, township["e"], dt.date(2023, 6, 1 + i))
+            code, rep = send(home, proxy.url, real_county.tokens[UNIT], "--quarter", "2023Q2",
+                             "--deadline", "30")  # fmt: skip
+            assert code == 0, rep
+            sent += [b["batch_id"] for b in rep["batches"]]
+            proxy.wait_idle()
+    assert real_county.copies() == {bid: 1 for bid in sent}
+    assert len(sent) == 6
