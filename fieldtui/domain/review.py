@@ -295,6 +295,12 @@ def _num(x: float) -> float | int:
 # -- the review file for e-mail ----------------------------------------------------------------
 
 
+def token_key(token: str) -> str:
+    """The key of a township's review-file HMAC: the SHA-256 of its token, as the county stores
+    it (``fieldtui.county.auth.token_hash``); the township computes it from its own token."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
 def _file_digest(content: Mapping[str, Any]) -> bytes:
     body = {k: v for k, v in content.items() if k not in ("sha256", "signatures")}
     return canonical(body)
@@ -360,3 +366,30 @@ def read_reviews_file(
                     "(a forged file, or made for another token)"
                 )
     return ReviewsFile(obj["unit"], obj["exported_at"], tuple(obj["reviews"]), signed)
+
+
+# -- what the township has to do about a review --------------------------------------------------
+
+
+def stations_to_correct(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The stations a review asks the township to look at again: those the verdict in force
+    names (returned or accepted with corrections), and those whose spot check changed the
+    pass/fail verdict, each once, with the county's score and the items that differ."""
+    checks = {sc["station_id"]: sc for sc in doc.get("spot_checks", [])}
+    out: dict[int, dict[str, Any]] = {}
+    verdict = doc.get("verdict")
+    if verdict is not None and verdict["verdict"] in (RETURNED, CORRECTED):
+        for st in verdict["stations"]:
+            out[st["id"]] = {"station_id": st["id"], "name": st["name"], "why": "verdict"}
+    for sid, sc in checks.items():
+        if sc.get("verdict_changed") and sid not in out:
+            out[sid] = {"station_id": sid, "name": sc["name"], "why": "spot_check"}
+    for sid, item in out.items():
+        sc = checks.get(sid)
+        item["visit_id"] = sc["visit_id"] if sc else None
+        item["township_total"] = sc["township_total"] if sc else None
+        county = sc["county"] if sc else None
+        item["county_total"] = county["total"] if county else None
+        item["county_passed"] = county["passed"] if county else None
+        item["items"] = [d["n"] for d in sc["differences"]] if sc else []
+    return [out[k] for k in sorted(out)]
