@@ -17,6 +17,7 @@ import pytest
 from fieldtui.county import reviews
 from fieldtui.county.store import open_county
 from tests.support.county_server import CountyServer, fieldtui, start_county
+from tests.support.docs import documented, shape
 from tests.support.review import failing_sheet
 from tests.sync.helpers import UNIT, make_settings, small_township
 
@@ -115,6 +116,14 @@ def test_returned_corrected_resent_accepted_and_counted_once(
     assert by_id[second]["status"] == "accepted" and by_id[second]["newest"]
     assert by_id[second]["to_correct"] == []
     assert by_id[first]["newest"] is False
+    # (the documented shapes are these: the returned batch's review has every part filled)
+    doc = documented("review", got)
+    filled = {
+        **by_id[first],
+        "spot_checks": [x for x in by_id[first]["spot_checks"] if x["county"]],
+    }
+    assert shape(doc["reviews"]) == shape([filled]) and shape(doc["fetch"]) == shape(got["fetch"])
+    assert shape(documented("batches", resent)) == shape(resent)
 
     # 7. The county report counts the station once, with its corrected score.
     report = _json(county.cli("county", "report", "--quarter", "2023Q2", "--json"))
@@ -153,6 +162,7 @@ def test_review_file_for_email_townships_is_imported_and_checked(
     # A township imports its own file: checked against its token, stored once.
     imp = _json(fieldtui(home, "review", "import", str(files[UNIT]), "--json"))
     assert imp["signed"] is True and imp["stored"] == [bid] and imp["unknown"] == []
+    assert shape(documented("review", imp)) == shape({**imp, "unchanged": [bid]})
     again = _json(fieldtui(home, "review", "import", str(files[UNIT]), "--json"))
     assert again["stored"] == [] and again["unchanged"] == [bid]
     shown = _json(fieldtui(home, "review", "--no-fetch", "--json"))["reviews"]
