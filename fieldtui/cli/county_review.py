@@ -156,13 +156,6 @@ def _g(x: float | None) -> str:
     return "—" if x is None else f"{x:g}"
 
 
-def _file_part(text: str) -> str:
-    """A township name as part of a file name: no separators, reserved or control characters."""
-    bad = set('<>:"/\\|?*')
-    out = "".join("_" if ch in bad or ord(ch) < 32 else ch for ch in text).strip(" .")
-    return out[:60] or "unit"
-
-
 def find_batch(store: CountyStore, ref: str) -> StoredBatch:
     ref = ref.strip().lower()
     exact = store.find(ref)
@@ -488,10 +481,10 @@ def cmd_review_export(ctx: Context, args: argparse.Namespace) -> None:
     from fieldtui.campaigns import load_all
     from fieldtui.county import reviews
     from fieldtui.domain.batch import canonical
-    from fieldtui.settings import atomic_write
+    from fieldtui.domain.filenames import safe_filename
+    from fieldtui.sync.files import write_all
 
     out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     now = _now()
     with _store(ctx) as store:
@@ -501,8 +494,8 @@ def cmd_review_export(ctx: Context, args: argparse.Namespace) -> None:
         campaigns = load_all(ctx.home)
         for unit in units:
             obj = reviews.reviews_file(store, campaigns, unit, now)
-            path = out_dir / f"{_file_part(unit)}-county-review-{now[:10]}.json"
-            atomic_write(path, canonical(obj))
+            name = safe_filename(f"{unit}-county-review-{now[:10]}", "json")
+            (path,) = write_all(out_dir, [(name, canonical(obj))])
             written.append(
                 {
                     "unit": unit,
@@ -530,7 +523,8 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
     with _store(ctx) as store:
         for p in collect(ctx, store):
             print(p, file=sys.stderr)
-        files = export_quarter(store, campaign, args.quarter, Path(args.out), _now())
+        files = export_quarter(store, campaign, args.quarter, Path(args.out), _now(),
+                               str(ctx.settings.get("unit") or ""))  # fmt: skip
     if args.json:
         ctx.emit_json({"period": args.quarter, "files": files})
         return
