@@ -67,6 +67,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("batches.email", "m", "发邮件", "E-mail", "batches"),
     Action("batches.send", "u", "上报", "Send", "batches"),
     Action("batches.attach", "a", "附加扫描件", "Attach scan", "batches"),
+    # Shown in the batch's detail line when they apply (a review fetched, a station to correct).
+    Action("batches.reviews", "v", "县级审核结果", "County review", "batches", show=False),
+    Action("batches.correct", "o", "更正退回的服务站", "Correct a station", "batches", show=False),
     # The county centre's app (fieldtui county)
     Action("county.overview", "f2", "总览", "Overview", "county"),
     Action("county.worklist", "f3", "抽查复核", "Spot checks", "county"),
