@@ -8,6 +8,7 @@ pure and live in ``fieldtui.domain.sampling`` and ``fieldtui.domain.review``.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -337,17 +338,20 @@ def current_rescores(
     return {(r.sample_id, r.unit, r.station_id): r for r in every if r.id not in superseded}
 
 
+@functools.lru_cache(maxsize=256)
+def _counting_visits(path: str, batch_id: str, body: bytes) -> dict[int, dict[str, Any]]:
+    """Station id -> counting visit of a stored batch (received batches never change)."""
+    obj = parse_batch(body)
+    visits = {v["id"]: v for v in obj["visits"]}
+    return {s["id"]: visits[s["visit_id"]] for s in obj["stations"] if s["visit_id"] is not None}
+
+
 def township_visit(store: CountyStore, batch_id: str, station_id: int) -> dict[str, Any] | None:
     """The counting visit the township's batch reported for ``station_id``."""
     body = store.body(batch_id)
     if body is None:
         return None
-    obj = parse_batch(body)
-    st = next((s for s in obj["stations"] if s["id"] == station_id), None)
-    if st is None or st["visit_id"] is None:
-        return None
-    v: dict[str, Any] | None = next((v for v in obj["visits"] if v["id"] == st["visit_id"]), None)
-    return v
+    return _counting_visits(str(store.path), batch_id, body).get(station_id)
 
 
 def batch_rubric_hash(store: CountyStore, batch_id: str) -> str:
