@@ -206,6 +206,11 @@ class WorklistScreen(Screen[None]):
         self._status(self.tr(f"已抽取 #{s.id}（种子 {s.seed}），共 {self.data['total']} 个服务站",
                              f"Drew #{s.id} (seed {s.seed}): {self.data['total']} stations"))  # fmt: skip
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row (the table takes Enter before the screen's binding) re-scores it."""
+        event.stop()
+        self.action_rescore()
+
     def action_rescore(self) -> None:
         e = self.current()
         if e is None:
