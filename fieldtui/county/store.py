@@ -129,6 +129,7 @@ _M002_REVIEW = """
             local_id INTEGER PRIMARY KEY,
             unit TEXT NOT NULL,
             station_id INTEGER NOT NULL,
+            sample_id INTEGER REFERENCES samples(id),
             UNIQUE (unit, station_id)
         );
         CREATE TABLE rescores (

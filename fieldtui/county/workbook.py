@@ -7,7 +7,8 @@ migrated by ``fieldtui.store`` like any township's): each sampled station appear
 locking on completion and revisions with a reason. The screen needs nothing county-specific.
 
 A *completed* county visit is then **collected** into the county database (``rescores``, append-
-only): linked to the township's station and to the newest draw that sampled it, checked against
+only): linked to the township's station and to the draw it was opened from (else the newest draw
+made before the visit was completed), checked against
 the township batch's rubric hash, and scored by the one engine. Collecting is idempotent (the
 workbook assessment id is UNIQUE in ``rescores``) and runs whenever the county app, the CLI or the
 server look at re-scores, so a visit completed just before a crash is collected next time.
@@ -46,10 +47,12 @@ def workbook_name(unit: str, name: str) -> str:
     return f"{unit}{SEP}{name}"
 
 
-def mapping(county: CountyStore) -> dict[int, tuple[str, int]]:
-    """Workbook station id -> (township, township station id)."""
-    rows = county.conn.execute("SELECT local_id, unit, station_id FROM workbook_stations")
-    return {r["local_id"]: (r["unit"], r["station_id"]) for r in rows}
+def mapping(county: CountyStore) -> dict[int, tuple[str, int, int | None]]:
+    """Workbook station id -> (township, township station id, the draw it was last opened from)."""
+    rows = county.conn.execute(
+        "SELECT local_id, unit, station_id, sample_id FROM workbook_stations"
+    )
+    return {r["local_id"]: (r["unit"], r["station_id"], r["sample_id"]) for r in rows}
 
 
 def check_rubric(county: CountyStore, campaign: Campaign, entry: reviews.Entry) -> None:
@@ -70,11 +73,11 @@ def ensure_station(county: CountyStore, book: Store, entry: reviews.Entry) -> in
         "SELECT local_id FROM workbook_stations WHERE unit = ? AND station_id = ?",
         (entry.unit, entry.station_id),
     ).fetchone()
-    if row is not None and book.stations.get(row["local_id"]) is not None:
-        return int(row["local_id"])
     name = workbook_name(entry.unit, entry.name)
     existing = book.stations.by_name(name)
-    if existing is not None:  # written before a crash, or renamed: reuse it
+    if row is not None and book.stations.get(row["local_id"]) is not None:
+        local = int(row["local_id"])
+    elif existing is not None:  # written before a crash, or renamed: reuse it
         local = existing.id
     else:
         data = _station_data(county, entry)
@@ -91,10 +94,12 @@ def ensure_station(county: CountyStore, book: Store, entry: reviews.Entry) -> in
                 notes=f"{entry.unit} #{entry.station_id}",
             )
         )
+    # Remember which draw it is re-scored for: the visit completed next is linked to it.
     with county._tx() as c:
         c.execute(
-            "INSERT OR REPLACE INTO workbook_stations(local_id, unit, station_id) VALUES (?,?,?)",
-            (local, entry.unit, entry.station_id),
+            "INSERT OR REPLACE INTO workbook_stations(local_id, unit, station_id, sample_id) "
+            "VALUES (?,?,?,?)",
+            (local, entry.unit, entry.station_id, entry.sample_id),
         )
     return local
 
@@ -114,15 +119,34 @@ class Collected:
     problems: list[str]
 
 
-def _entry_for(county: CountyStore, campaign_id: str, unit: str, station_id: int) -> reviews.Entry | None:  # fmt: skip
+def _entry_of(
+    county: CountyStore, sample_id: int | None, unit: str, station_id: int
+) -> reviews.Entry | None:
+    if sample_id is None:
+        return None
     r = county.conn.execute(
-        "SELECT e.* FROM sample_stations e JOIN samples s ON s.id = e.sample_id "
-        "WHERE s.campaign_id = ? AND e.unit = ? AND e.station_id = ? "
-        "ORDER BY e.sample_id DESC LIMIT 1",
-        (campaign_id, unit, station_id),
+        "SELECT * FROM sample_stations WHERE sample_id = ? AND unit = ? AND station_id = ?",
+        (sample_id, unit, station_id),
     ).fetchone()
     if r is None:
         return None
+    return reviews.Entry(r["sample_id"], r["position"], r["unit"], r["batch_id"],
+                         r["station_id"], r["name"], r["visit_id"], r["total"])  # fmt: skip
+
+
+def _entry_for(
+    county: CountyStore, campaign_id: str, unit: str, station_id: int, completed: str
+) -> reviews.Entry | None:
+    """The draw a county visit belongs to: the newest that sampled the station before the visit
+    was completed (else the newest at all, for a clock that ran behind)."""
+    rows = county.conn.execute(
+        "SELECT e.*, s.drawn_at FROM sample_stations e JOIN samples s ON s.id = e.sample_id "
+        "WHERE s.campaign_id = ? AND e.unit = ? AND e.station_id = ? ORDER BY e.sample_id DESC",
+        (campaign_id, unit, station_id),
+    ).fetchall()
+    if not rows:
+        return None
+    r = next((x for x in rows if x["drawn_at"] <= completed), rows[0])
     return reviews.Entry(r["sample_id"], r["position"], r["unit"], r["batch_id"],
                          r["station_id"], r["name"], r["visit_id"], r["total"])  # fmt: skip
 
@@ -140,9 +164,11 @@ def collect(
                 continue
             if reviews.rescore_by_workbook(county, a.id) is not None:
                 continue
-            unit, sid = links[a.station_id]
+            unit, sid, opened_for = links[a.station_id]
             prev = reviews.rescore_by_workbook(county, a.revises) if a.revises else None
-            entry = _entry_for(county, campaign.id, unit, sid)
+            entry = _entry_of(county, opened_for, unit, sid) or _entry_for(
+                county, campaign.id, unit, sid, a.completed
+            )
             if prev is not None:
                 sample_id, batch_id, visit_id = prev.sample_id, prev.batch_id, prev.visit_id
             elif entry is not None:

@@ -352,3 +352,29 @@ def test_docs_cli_md_shows_the_real_json_shapes(cli, county_home: Path, tmp_path
         if got is outputs[5]:  # the review: the spot check that was re-scored
             got = {**got, "spot_checks": [x for x in got["spot_checks"] if x["county"]]}
         assert _shape(doc) == _shape(got), sorted(got)
+
+
+def test_a_rescore_belongs_to_the_draw_it_was_opened_from(
+    cli, county_home: Path, tmp_path: Path, factory: BatchFactory
+) -> None:
+    """The same station sampled in Q2 and again in Q3: each county visit is linked to the draw
+    (and so the township batch) it was made for, not simply to the newest draw."""
+    from fieldtui.campaigns import load_all
+    from fieldtui.county.intake import submit
+
+    with open_county(county_home) as store:
+        submit(store, load_all(county_home), factory.seal("丰收镇", "2023Q3").body, source="import")
+    q2 = _sample(cli, "--count", "30", "--seed", "a")
+    q3 = cli("county", "sample", "--quarter", "2023Q3", "--count", "30", "--seed", "b",
+             "--reviewer", "王审", "--json").json()["sample"]  # fmt: skip
+    with open_county(county_home) as store:
+        e2 = next(e for e in reviews.entries(store, q2["id"]) if e.unit == "丰收镇")
+        e3 = next(e for e in reviews.entries(store, q3["id"]) if e.station_id == e2.station_id)
+        visit = reviews.township_visit(store, e2.batch_id, e2.station_id)
+    path = tmp_path / "same.json"
+    path.write_text(json.dumps(sheet_of(visit)), encoding="utf-8")
+    for quarter, entry in (("2023Q2", e2), ("2023Q3", e3)):
+        out = cli("county", "rescore", "丰收镇", str(e2.station_id), "--from", str(path),
+                  "--quarter", quarter, "--reviewer", "王审", "--json").json()  # fmt: skip
+        assert (out["sample_id"], out["batch_id"]) == (entry.sample_id, entry.batch_id)
+    assert e2.batch_id != e3.batch_id
