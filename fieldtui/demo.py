@@ -47,8 +47,13 @@ def mobile(rng: random.Random) -> str:
     )
 
 
-def fill_demo(store: Store, campaign: Campaign, n: int, seed: int = 2023) -> int:
-    """Write ``n`` stations with a plan and a year of visits into an empty store."""
+def fill_demo(
+    store: Store, campaign: Campaign, n: int, seed: int = 2023, today: dt.date | None = None
+) -> int:
+    """Write ``n`` stations with a plan and a year of visits into an empty store.
+
+    Visits are made only on days up to ``today`` (the real date unless given).
+    """
     rng = random.Random(seed)
     inputs = []
     for name in station_names(n, rng):
@@ -78,7 +83,7 @@ def fill_demo(store: Store, campaign: Campaign, n: int, seed: int = 2023) -> int
         in_period = [m for m in months if period.contains(month_end(m))] or months[-1:]
         store.plan.set(campaign, st.id, rng.choice(in_period))
     plan = store.plan.months(campaign.id)
-    today = dt.date.today()
+    today = today or dt.date.today()
     officer = person(rng)
     for st in stations:
         y, m = (int(x) for x in plan[st.id].split("-"))

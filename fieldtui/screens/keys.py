@@ -35,6 +35,7 @@ def bindings(scope: str, lang: str = "zh") -> list[Binding]:
                 show=a.show,
                 id=a.id,
                 tooltip=a.label("zh" if lang == "en" else "en"),
+                priority=a.priority,
             )
         )
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from fieldtui.domain.assessment import COMPLETE, DRAFT, Assessment
 from fieldtui.domain.progress import VisitRef
@@ -23,6 +24,15 @@ from fieldtui.domain.scoring import (
 )
 from fieldtui.store.db import StoreError, transaction
 from fieldtui.store.timeutil import now_iso
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A completed assessment's result as fixed at completion, for lists (ledger, dashboard)."""
+
+    total: float | None
+    passed: bool
+    vetoed: bool
 
 
 def _fmt(v: float | None) -> str | None:
@@ -76,6 +86,31 @@ class Assessments:
             )
             for r in rows
         ]
+
+    def outcomes(self, campaign_id: str) -> dict[int, Outcome]:
+        """Per completed assessment of the campaign (by id): its total, pass state and veto."""
+        rows = self.conn.execute(
+            "SELECT a.id, a.total, a.passed, EXISTS (SELECT 1 FROM veto_flags v "
+            "WHERE v.assessment_id = a.id) AS vetoed FROM assessments a "
+            "WHERE a.campaign_id=? AND a.status=?",
+            (campaign_id, COMPLETE),
+        )
+        return {
+            r["id"]: Outcome(
+                total=None if r["total"] is None else float(r["total"]),
+                passed=bool(r["passed"]),
+                vetoed=bool(r["vetoed"]),
+            )
+            for r in rows
+        }
+
+    def draft_stations(self, campaign_id: str) -> set[int]:
+        """The stations with an open draft (a visit or a revision being scored)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT station_id FROM assessments WHERE campaign_id=? AND status=?",
+            (campaign_id, DRAFT),
+        )
+        return {r["station_id"] for r in rows}
 
     def status_counts(self, campaign_id: str) -> dict[str, int]:
         rows = self.conn.execute(

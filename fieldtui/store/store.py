@@ -23,6 +23,19 @@ class Store:
         self.assessments = Assessments(conn)
         self.batches = Batches(conn)
         self.reviews = Reviews(conn)
+        self._outside_writes = 0
+
+    def revision(self) -> int:
+        """A number that changes whenever this store has written something (cheap: no query).
+
+        Screens compare it with the one they last drew to skip rebuilding unchanged tables.
+        Writes made through another connection count once :meth:`touch` has been called.
+        """
+        return self.conn.total_changes + self._outside_writes
+
+    def touch(self) -> None:
+        """Note that another connection (a worker thread, an import) changed the database."""
+        self._outside_writes += 1
 
     def close(self) -> None:
         self.conn.close()

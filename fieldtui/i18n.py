@@ -1,0 +1,46 @@
+"""Small helpers for the interface language: pick a text, format rates, scores and months.
+
+Plain functions, no Textual: the screens and the CLI can share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def tr(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def pct(value: float | None) -> str:
+    """A rate as a whole percentage; no rate (no stations) is a dash, never an error."""
+    return "—" if value is None else f"{value:.0%}"
+
+
+def signed_pct(value: float | None) -> str:
+    if value is None:
+        return "—"
+    points = round(value * 100)
+    return f"{points:+d}%" if points else "0%"
+
+
+def score(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def month_label(month: str, lang: str) -> str:
+    """``2023-04`` as ``4月`` or ``Apr``."""
+    m = int(month.split("-")[1])
+    return MONTHS_EN[m - 1] if lang == "en" else f"{m}月"
+
+
+def month_long(month: str, lang: str) -> str:
+    """``2023-04`` as ``2023年4月`` or ``Apr 2023``."""
+    y, m = (int(x) for x in month.split("-"))
+    return f"{MONTHS_EN[m - 1]} {y}" if lang == "en" else f"{y}年{m}月"
+
+
+def date(day: dt.date, lang: str) -> str:
+    return day.isoformat() if lang == "en" else f"{day.year}年{day.month}月{day.day}日"

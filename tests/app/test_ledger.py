@@ -1,0 +1,178 @@
+"""The ledger screen, driven by keys only; every assertion on data reads the store afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fieldtui.domain.progress import counting_visits
+from fieldtui.screens.ledger import LedgerScreen
+from fieldtui.screens.station_form import StationForm
+from fieldtui.store.store import open_store
+from fieldtui.widgets.confirm import ConfirmModal
+from fieldtui.widgets.table import FastTable
+from tests.app.conftest import DEMO_STATIONS, TODAY, AppFactory
+
+
+def table(app: object) -> FastTable:
+    return app.screen.query_one("#ledger-table", FastTable)  # type: ignore[attr-defined]
+
+
+async def test_add_refuses_invalid_fields_then_saves(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, StationForm)
+        await pilot.press(*"新村退役军人服务站", *["tab"] * 5, *"12345", "tab", *"150")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        # Still open, nothing written, each problem shown at its field.
+        assert isinstance(app.screen, StationForm)
+        assert app.store.stations.count() == DEMO_STATIONS
+        phone_err = str(app.screen.query_one("#e-phone").render())
+        people_err = str(app.screen.query_one("#e-people_served").render())
+        assert "12345" in phone_err
+        assert "150" in people_err
+        # The focus went to the first field in error: fix it, then the count.
+        assert app.focused is not None and app.focused.id == "f-phone"
+        await pilot.press(*["backspace"] * 5, *"138 0000 1111", "tab", *["backspace"] * 3, "8", "0")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+    with open_store(demo_home) as store:
+        st = store.stations.by_name("新村退役军人服务站")
+        assert st is not None
+        assert st.phone == "13800001111"  # normalised by the importer's rules
+        assert st.people_served == 80
+        assert "xincun" in st.pinyin  # keys stored at write time
+        assert store.stations.count() == DEMO_STATIONS + 1
+
+
+async def test_add_refuses_a_duplicate_name(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "a")
+        await pilot.pause()  # the form is mounted before typing starts
+        await pilot.press(*"永丰村退役军人服务站", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, StationForm)
+        assert "同名" in str(app.screen.query_one("#e-name").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, LedgerScreen)
+    with open_store(demo_home) as store:
+        assert store.stations.count() == DEMO_STATIONS
+
+
+async def test_edit_selected_station(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "down")
+        sid = table(app).cursor_key
+        assert sid is not None
+        # Enter on the table edits too; tab twice to the person in charge (text selected).
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("tab", "tab", *"张三", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+        row = table(app).row(sid)
+        assert row is not None and "张三" in row.cells
+    with open_store(demo_home) as store:
+        st = store.stations.get(sid)
+        assert st is not None and st.head == "张三"
+
+
+async def test_archive_asks_first(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        sid = table(app).cursor_key
+        assert sid is not None
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        assert app.store.stations.get(sid).archived is None  # type: ignore[union-attr]
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert table(app).total_count == DEMO_STATIONS - 1
+        assert sid not in table(app).visible_keys
+    with open_store(demo_home) as store:
+        st = store.stations.get(sid)
+        assert st is not None and st.archived == TODAY
+
+
+async def test_filter_as_you_type_matches_pinyin(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "slash", "y", "f")
+        with open_store(demo_home) as store:
+            expected = {s.id for s in store.stations.all() if s.name.startswith("永丰")}
+        assert expected and set(table(app).visible_keys) == expected
+        # Full pinyin, a phone fragment, and two terms at once.
+        await pilot.press("backspace", "backspace", *"yongfeng")
+        assert set(table(app).visible_keys) == expected
+        await pilot.press("escape")
+        assert table(app).row_count == DEMO_STATIONS
+        assert app.focused is table(app)
+        # Letters typed in the filter never trigger the screen's keys (a = add).
+        await pilot.press("slash", "a")
+        assert isinstance(app.screen, LedgerScreen)
+        assert app.screen.query_one("#ledger-filter").value == "a"  # type: ignore[attr-defined]
+
+
+async def test_sort_cycles_and_keeps_the_cursor(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "down", "down")
+        sid = table(app).cursor_key
+        await pilot.press("s")  # name (pinyin)
+        keys = table(app).visible_keys
+        with open_store(demo_home) as store:
+            by_pinyin = sorted(store.stations.all(), key=lambda s: s.pinyin.split(" ")[0])
+        assert keys == [s.id for s in by_pinyin]
+        assert table(app).cursor_key == sid
+        await pilot.press("s", "s")  # month, then score (low first)
+        scores = [table(app).row(k).sort_values["score"] for k in table(app).visible_keys]  # type: ignore[union-attr]
+        assert scores == sorted(scores)
+
+
+async def test_latest_score_and_state_come_from_the_store(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    """Each row's score and state is its counting visit's, recomputed by the scoring engine."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        lines = app.screen.lines  # type: ignore[attr-defined]
+    c = app.campaign
+    with open_store(demo_home) as store:
+        assessments = {a.id: a for a in store.assessments.for_campaign(c.id)}
+        drafts = {a.station_id for a in assessments.values() if not a.complete}
+        counting = counting_visits([a.visit_ref(c) for a in assessments.values()], TODAY)
+        assert len(lines) == DEMO_STATIONS
+        seen = set()
+        for sid, ln in lines.items():
+            visit = counting.get(sid)
+            if visit is None:
+                assert ln.total is None
+                assert ln.state == ("draft" if sid in drafts else "none")
+                continue
+            result = assessments[visit.id].result(c)
+            assert ln.total == result.total
+            expected = "vetoed" if result.veto else ("passed" if result.passed else "failed")
+            assert ln.state == expected
+            seen.add(expected)
+        assert {"passed", "failed"} <= seen  # the demo has both
+
+
+async def test_score_key_opens_scoring_for_the_station(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "r")
+        await pilot.pause()
+        assert app.current_mode == "scoring"

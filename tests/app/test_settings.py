@@ -1,0 +1,121 @@
+"""The settings screen, driven by keys only; assertions read settings.toml back from disk."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from fieldtui.screens.settings import KeyEditor, SettingsScreen, problem_text
+from fieldtui.settings import load_settings
+from tests.app.conftest import AppFactory
+
+
+def read_toml(home: Path) -> dict[str, object]:
+    return tomllib.loads((home / "settings.toml").read_text("utf-8"))
+
+
+async def test_save_general_and_endpoint_settings(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f7")
+        assert isinstance(app.screen, SettingsScreen)
+        # Focus starts on the reporting unit; endpoint is five fields on, the token after it.
+        await pilot.press(*"龙河镇", "tab", *"李明", *["tab"] * 4)
+        await pilot.press(*"https://county.example/api/", "tab", *"s3cret-token", "ctrl+s")
+        await pilot.pause()
+        token_field = app.screen.query_one("#s-token")
+        assert token_field.value == ""  # type: ignore[attr-defined]  # never shown again
+    data = read_toml(demo_home)
+    assert data["unit"] == "龙河镇"
+    assert data["officer"] == "李明"
+    assert data["endpoint"] == "https://county.example/api"  # normalised by the schema
+    assert data["token"] == "s3cret-token"
+    assert "campaign" not in data and "lang" not in data  # unchanged defaults are not written
+    if os.name == "posix":
+        assert stat.S_IMODE((demo_home / "settings.toml").stat().st_mode) == 0o600
+    # An empty secret field keeps the stored secret on the next save.
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f7", "end", *"乡", "ctrl+s")
+        await pilot.pause()
+    data = read_toml(demo_home)
+    assert data["unit"] == "龙河镇乡"
+    assert data["token"] == "s3cret-token"
+
+
+async def test_an_error_saves_nothing_and_is_shown_at_its_field(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        # A good unit, and an SMTP port out of range.
+        await pilot.press("f7", *"龙河镇")
+        app.screen.query_one("#s-smtp-port").focus()
+        await pilot.press(*["backspace"] * 3, *"99999", "ctrl+s")
+        await pilot.pause()
+        err = str(app.screen.query_one("#e-s-smtp-port").render())
+        assert "65535" in err
+        assert app.focused is app.screen.query_one("#s-smtp-port")
+    assert not (demo_home / "settings.toml").exists()
+
+
+async def test_language_is_saved_for_the_next_start(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f7", "tab", "tab", "tab")  # unit -> officer -> phone -> language
+        await pilot.press("enter")
+        await pilot.pause()  # the options overlay is open
+        await pilot.press("down", "enter", "ctrl+s")
+        await pilot.pause()
+    assert load_settings(demo_home).get("lang") == "en"
+
+
+async def test_rebind_a_key_and_use_it(make_app: AppFactory, demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        # Shift+Tab from the first field wraps to the keys table (the last field).
+        await pilot.press("f7", "shift+tab")
+        assert app.focused is app.screen.query_one("#settings-keys")
+        await pilot.press("down", "enter")  # the second action: app.ledger (F3)
+        await pilot.pause()
+        assert isinstance(app.screen, KeyEditor)
+        # F2 is taken by the dashboard: refused, shown at the field.
+        await pilot.press(*"f2", "enter")
+        assert isinstance(app.screen, KeyEditor)
+        assert "总览" in str(app.screen.query_one("#key-error").render())
+        await pilot.press("backspace", *"9", "enter", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("f9")
+        assert app.current_mode == "ledger"
+        await pilot.press("f2", "f3")
+        assert app.current_mode == "dashboard"  # F3 no longer opens the ledger
+    assert read_toml(demo_home)["keymap"] == {"app.ledger": "f9"}
+    # The keymap is read at the next start, and Del restores the default.
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f9")
+        assert app.current_mode == "ledger"
+        await pilot.press("f7", "shift+tab", "down", "delete", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("f3")
+        assert app.current_mode == "ledger"
+    assert "keymap" not in read_toml(demo_home)
+
+
+@pytest.mark.parametrize(
+    ("problem", "zh"),
+    [
+        ("must be an http:// or https:// address", "应为 http:// 或 https:// 开头的地址"),
+        ("must be a whole number 1..100", "应为 1 到 100 之间的整数"),
+        ("'ctrl+' is not a key name", "“ctrl+”不是按键名称"),
+        ("something new", "something new"),
+    ],
+)
+def test_schema_problems_are_shown_in_chinese(problem: str, zh: str) -> None:
+    assert problem_text(problem, "zh") == zh
+    assert problem_text(problem, "en") == problem
