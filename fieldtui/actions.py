@@ -95,9 +95,9 @@ ACTIONS: tuple[Action, ...] = (
     # The help screen
     Action("help.close", "escape,q,f1", "关闭", "Close", "help"),
     # The county centre's app (fieldtui county): its own areas, like the township's
-    Action("county.overview", "f2", "总览", "Overview", "county", priority=True),
-    Action("county.worklist", "f3", "抽查复核", "Spot checks", "county", priority=True),
-    Action("county.scoring", "f5", "复核评分", "Re-score", "county", priority=True),
+    Action("county.overview", "f2", "总览", "Overview", "county", show=False, priority=True),
+    Action("county.worklist", "f3", "抽查复核", "Spot checks", "county", show=False, priority=True),
+    Action("county.scoring", "f5", "复核评分", "Re-score", "county", show=False, priority=True),
     Action("county.help", "f1", "帮助", "Help", "county"),
     Action("county.quit", "ctrl+q", "退出", "Quit", "county", priority=True),
     Action("county_overview.prev_period", "left_square_bracket", "上一季度", "Previous period",

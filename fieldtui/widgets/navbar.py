@@ -39,9 +39,19 @@ class NavBar(Widget):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"navbar--current", "navbar--key"}
 
-    def __init__(self, current: str, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        current: str,
+        *,
+        areas: tuple[str, ...] = AREAS,
+        scope: str = "app",
+        id: str | None = None,
+    ) -> None:
+        """``areas`` name the actions ``<scope>.<area>`` (the county's app has its own)."""
         super().__init__(id=id)
         self.current = current
+        self.areas = areas
+        self.scope = scope
 
     def render(self) -> Text:
         svc = services(self)
@@ -49,8 +59,8 @@ class NavBar(Widget):
         current = self.get_component_rich_style("navbar--current")
         key_style = self.get_component_rich_style("navbar--key")
         out = Text(no_wrap=True, overflow="ellipsis")
-        for area in AREAS:
-            action = BY_ID[f"app.{area}"]
+        for area in self.areas:
+            action = BY_ID[f"{self.scope}.{area}"]
             keys = effective_keys(keymap, action.id)
             key = key_display(self.app, keys[0]) if keys else ""
             label = action.label(svc.lang)

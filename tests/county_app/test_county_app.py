@@ -139,3 +139,24 @@ def test_fieldtui_county_without_a_terminal_prints_help(county_home: Path, capsy
 
     assert main(["--home", str(county_home), "county"]) == 2
     assert "sample" in capsys.readouterr().err
+
+
+async def test_f1_shows_the_screens_description_and_the_county_keys(county_home, make_app) -> None:
+    from fieldtui.screens.help import HelpScreen
+
+    app = make_app(county_home, "en")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "Spot checks: the stations of this period's newest draw" in text
+        text = app.export_screenshot()  # the key tables as drawn
+        assert "Draw" in text and "Verdict" in text  # this screen's keys
+        assert "Overview" in text and "Re-score" in text  # the county app's keys
+        assert "Ledger" not in text and "Settings" not in text  # not the township's
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)

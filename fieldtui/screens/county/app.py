@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
+from textual.binding import Binding
 from textual.screen import Screen
 
 from fieldtui.campaigns import active, load_all
@@ -56,8 +57,10 @@ class CountyApp(App[None]):
     """The county centre's app over ``county.sqlite3`` in the county home."""
 
     CSS_PATH = "county.tcss"
+    SCOPE = "county"  # the help screen lists this scope's keys as the app's
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {m: _factory(m) for m in AREAS}
     DEFAULT_MODE = "overview"
+    ENABLE_COMMAND_PALETTE = False
 
     def __init__(
         self,
@@ -132,6 +135,29 @@ class CountyApp(App[None]):
             return self.tr("评分界面不可用", "the scoring screen is not available")
         open_station(local)
         return None
+
+    # -- the frame's conventions (fieldtui.app): shared colours, key names, help ---------------
+
+    def get_css_variables(self) -> dict[str, str]:
+        from fieldtui.app import _REFERENCE, shared_css_variables
+
+        variables = super().get_css_variables()
+        for name, value in shared_css_variables().items():
+            variables.setdefault(
+                name, _REFERENCE.sub(lambda m: variables.get(m.group(1), m.group(0)), value)
+            )
+        return variables
+
+    def get_key_display(self, binding: Binding) -> str:
+        from fieldtui.app import key_label
+
+        return binding.key_display or key_label(binding.key)
+
+    def action_help(self) -> None:
+        from fieldtui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     # -- keys ----------------------------------------------------------------------------------
 

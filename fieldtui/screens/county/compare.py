@@ -33,9 +33,12 @@ class CompareScreen(Screen[None]):
 
     CSS_PATH = "compare.tcss"
     AUTO_FOCUS = "#items"
-    HELP = (
-        "**对照 / Compare** — a 显示全部项目或只显示差异 · Esc 返回。\n\n"
-        "a all items or differences only · Esc back."
+    SCOPE = "county_compare"
+    DESCRIPTION = (
+        "评分对照：镇乡评分与县复核逐项并列，两边都由同一评分引擎计算；显示总分、差值和达标结论是否改变。",
+        "Compare: the township's score and the county's re-score side by side, item by item, "
+        "both computed by the one scoring engine; the totals, the difference and whether the "
+        "pass/fail verdict changes.",
     )
 
     def __init__(self, title: str, comparison: Comparison, notes: Mapping[int, str]) -> None:

@@ -24,7 +24,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from fieldtui.county.views import PeriodView, TownshipRow, default_period, period_view
 from fieldtui.domain.review import verdict_label
+from fieldtui.screens.county import NAV_AREAS
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.navbar import NavBar
 
 MARK_BEHIND = "✗"
 MARK_MET = "✓"
@@ -47,11 +49,16 @@ class CountyOverviewScreen(Screen[None]):
 
     CSS_PATH = "overview.tcss"
     AUTO_FOCUS = "#townships"
-    HELP = (
-        "**县级总览 / County overview** — [ ] 切换季度 · w 本季度抽查清单 · r 刷新。"
-        "未达目标和未报送的镇乡排在前面，标 ✗。\n\n"
-        "[ ] previous/next period · w this period's work list · r reload. Townships behind the "
-        "target or missing come first, marked ✗."
+    SCOPE = "county_overview"
+    DESCRIPTION = (
+        "县级总览：一个季度里各镇乡（街道）的最新批次、报送是否逾期、达标率与目标，以及全县合计达标率"
+        "（各镇乡服务站合计）。未达目标的镇乡排在前面、标 ✗ 并加粗，登记了但未报送的镇乡排在最后。"
+        "下方是光标所在镇乡本季度的批次：推送或邮件、是否按时、哪一个计入（最新）、县级审核意见。",
+        "County overview: one period's townships from their newest batch, whether they were late, "
+        "their rate against the target, and the county's pooled rate (all stations together). "
+        "Townships behind the target come first, marked ✗ in bold; registered townships that "
+        "sent nothing come last. Below: the batches of the township under the cursor (pushed or "
+        "e-mailed, on time or late, which one counts, the county's verdict).",
     )
 
     def __init__(self) -> None:
@@ -67,6 +74,7 @@ class CountyOverviewScreen(Screen[None]):
         return str(self.app_.tr(zh, en))
 
     def compose(self) -> ComposeResult:
+        yield NavBar("overview", areas=NAV_AREAS, scope="county")
         yield Static(id="period-head")
         yield Static(id="county-line")
         yield DataTable(id="townships", cursor_type="row", zebra_stripes=False)
@@ -122,22 +130,22 @@ class CountyOverviewScreen(Screen[None]):
         c = v.county
         met = bool(c["met"])
         state = (
-            (f"{MARK_MET} " + self.tr("达到目标", "target met"), "bold")
+            (f"{MARK_MET} " + self.tr("达到目标", "met"), "bold")
             if met
-            else (f"{MARK_BEHIND} " + self.tr("未达目标", "behind target"), "bold reverse")
+            else (f"{MARK_BEHIND} " + self.tr("未达目标", "behind"), "bold reverse")
         )
         self.query_one("#county-line", Static).update(
             Text.assemble(
-                self.tr(" 全县达标率 ", " County rate "),
+                self.tr(" 全县达标率 ", " County "),
                 (pct(c["rate"]), "bold"),
                 self.tr(
                     f"（{c['passed']}/{c['stations']}，需 {c['needed']}）  ",
-                    f" ({c['passed']}/{c['stations']}, needs {c['needed']})  ",
+                    f" ({c['passed']}/{c['stations']}, needs {c['needed']}) ",
                 ),
                 state,
                 self.tr(
-                    f"   报送 {c['townships']}  逾期 {c['late']}  未报送 {len(v.missing)}",
-                    f"   reported {c['townships']}  late {c['late']}  missing {len(v.missing)}",
+                    f"  报送 {c['townships']}  逾期 {c['late']}  未报送 {len(v.missing)}",
+                    f"  sent {c['townships']} late {c['late']} missing {len(v.missing)}",
                 ),
             )
         )

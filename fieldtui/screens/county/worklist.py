@@ -24,8 +24,10 @@ from fieldtui.county import reviews
 from fieldtui.county.views import default_period, worklist_json
 from fieldtui.domain.errors import Refusal
 from fieldtui.domain.review import verdict_label
+from fieldtui.screens.county import NAV_AREAS
 from fieldtui.screens.county.forms import DrawModal, DrawRequest, VerdictModal, VerdictRequest
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.navbar import NavBar
 
 CHANGED = "⚠"
 
@@ -40,11 +42,16 @@ class WorklistScreen(Screen[None]):
 
     CSS_PATH = "worklist.tcss"
     AUTO_FOCUS = "#entries"
-    HELP = (
-        "**抽查复核 / Spot checks** — d 抽取 · Enter 复核评分 · c 对照 · v 审核意见 · "
-        "[ ] 切换季度。⚠ 表示县复核改变了达标结论。\n\n"
-        "d draw · Enter re-score · c compare · v verdict · [ ] previous/next period. "
-        "⚠ marks a re-score that changes the pass/fail verdict."
+    SCOPE = "county_worklist"
+    DESCRIPTION = (
+        "抽查复核：本季度最新一次抽查抽到的服务站（抽取时记录随机种子，可由种子重新推导核对）。"
+        "Enter 用与镇乡相同的评分界面复核评分，c 逐项对照两次评分，v 给出批次审核意见"
+        "（通过、退回并说明理由和服务站、修正后通过）。⚠ 表示县复核改变了达标结论。",
+        "Spot checks: the stations of this period's newest draw (its seed is stored, so the draw "
+        "can be derived again). Enter re-scores a station with the townships' own scoring screen, "
+        "c compares both scores item by item, v gives the batch's verdict (accepted, returned "
+        "with the reason and stations, or accepted with corrections). ⚠ marks a re-score that "
+        "changes the pass/fail verdict.",
     )
 
     def __init__(self) -> None:
@@ -61,6 +68,7 @@ class WorklistScreen(Screen[None]):
         return str(self.app_.tr(zh, en))
 
     def compose(self) -> ComposeResult:
+        yield NavBar("worklist", areas=NAV_AREAS, scope="county")
         yield Static(id="draw-head")
         yield DataTable(id="entries", cursor_type="row")
         yield Static(id="worklist-status", classes="status-line")
