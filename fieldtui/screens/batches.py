@@ -532,11 +532,16 @@ class BatchesScreen(Screen[None]):
         if rec is None or not todo or rec.superseded_by:
             self._status(svc.tr("此批次没有需要更正的服务站", "Nothing to correct in this batch"))
             return
+        import json
+
+        # The visit the batch counted for the station (the review names it only for a spot
+        # check), then the correction of it if one was completed since.
+        target = todo[0]
+        sent = json.loads(svc.store.batches.body(rec.id))
+        visit = next((st["visit_id"] for st in sent["stations"] if st["id"] == target["station_id"]), None)  # fmt: skip
         refs = svc.store.assessments.visit_refs(svc.campaign.id)
         revised = {r.revises: r.id for r in refs if r.revises is not None and r.complete}
-        target = todo[0]
-        visit = target["visit_id"]
-        while visit in revised:  # corrected already: open the correction
+        while visit in revised:
             visit = revised[visit]
         await self.app.switch_mode("scoring")
         screen = self.app.screen_stack[0]
