@@ -35,6 +35,16 @@ def test_overview(
     assert snap_compare(make_app(county_home, lang), terminal_size=size)
 
 
+@LANGS
+def test_overview_in_16_colours(
+    snap_compare: Any, make_app: AppFactory, county_home: Path, lang: str
+) -> None:
+    """The same overview at 80x24 drawn with the terminal's 16 ANSI colours (an old console):
+    the townships behind still stand out by the reversed ✗ mark and bold (red) text, the county
+    line's "✗ behind" is reversed, missing 青龙镇 is last and marked."""
+    assert snap_compare(make_app(county_home, lang, ansi=True), terminal_size=(80, 24))
+
+
 @SIZES
 @LANGS
 def test_overview_superseded_batch(

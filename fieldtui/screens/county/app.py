@@ -68,9 +68,11 @@ class CountyApp(App[None]):
         lang: str = "zh",
         *,
         now: dt.datetime | None = None,
+        ansi_color: bool | None = None,
     ) -> None:
+        """``ansi_color=True`` draws with the terminal's 16 colours (as on an old console)."""
         set_language(lang)
-        super().__init__()
+        super().__init__(ansi_color=ansi_color)
         self.home = home
         self.lang = lang
         self._now = now
