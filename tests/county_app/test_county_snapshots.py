@@ -130,3 +130,26 @@ def test_verdict_form(
         await pilot.press("v")
 
     assert snap_compare(make_app(county_home, lang), run_before=open_form, terminal_size=size)
+
+
+@SIZES
+@LANGS
+def test_rescore_screen(
+    snap_compare: Any, make_app: AppFactory, county_home: Path, lang: str, size: tuple[int, int]
+) -> None:
+    """The townships' own scoring screen in the county app (F5), opened with Enter on 丰收镇's
+    sampled station of the work list: the title "丰收镇·<station>" with the app's date
+    2023-07-15 and "new visit (not saved yet)", the rubric sheet at item 1 with nothing scored,
+    the score summary at 0, the footer with the scoring keys."""
+
+    async def open_rescore(pilot: Any) -> None:
+        await pilot.press("f3")
+        await pilot.pause()
+        units = [x["unit"] for x in pilot.app.screen.data["entries"]]
+        for _ in range(units.index("丰收镇")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(county_home, lang), run_before=open_rescore, terminal_size=size)

@@ -173,6 +173,16 @@ class CountyApp(App[None]):
         await self.switch_mode("scoring")
 
     def on_unmount(self) -> None:
+        import contextlib
+
+        # Let the scoring screen's writer finish, then record a county visit completed last.
+        with contextlib.suppress(Exception):
+            for screen in self.get_screen_stack("scoring"):
+                flush = getattr(screen, "flush", None)
+                if flush is not None:
+                    flush()
+        with contextlib.suppress(Exception):
+            self.collect()
         if self._store is not None:
             self._store.close()
         self.county.close()
