@@ -87,6 +87,9 @@ class BatchesScreen(Screen[None]):
         svc = services(self)
         tr = svc.tr
         unit = str(svc.settings.get("unit") or tr("（未设置填报单位）", "(unit not set)"))
+        from fieldtui.widgets.navbar import NavBar
+
+        yield NavBar("batches")
         yield Static(f"{tr('报送', 'Batches')} · {unit} · {svc.campaign.id}", id="batches-title")
         yield Static(tr("季度与截止时间", "Quarters and deadlines"), classes="section")
         yield DataTable(id="quarters", cursor_type="row", zebra_stripes=True)
