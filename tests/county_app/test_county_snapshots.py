@@ -138,7 +138,8 @@ def test_rescore_screen(
     snap_compare: Any, make_app: AppFactory, county_home: Path, lang: str, size: tuple[int, int]
 ) -> None:
     """The townships' own scoring screen in the county app (F5), opened with Enter on 丰收镇's
-    sampled station of the work list: the title "丰收镇·<station>" with the app's date
+    sampled station of the work list: the county's navigation bar (F2 overview, F3 spot
+    checks, F5 re-score highlighted), the title "丰收镇·<station>" with the app's date
     2023-07-15 and "new visit (not saved yet)", the rubric sheet at item 1 with nothing scored,
     the score summary at 0, the footer with the scoring keys."""
 

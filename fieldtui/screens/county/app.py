@@ -28,6 +28,7 @@ from fieldtui.campaigns import active, load_all
 from fieldtui.county.store import CountyStore, open_county
 from fieldtui.domain.progress import china_now
 from fieldtui.domain.rubric import Campaign
+from fieldtui.screens.county import NAV_AREAS
 from fieldtui.screens.keys import scoped, set_language
 from fieldtui.settings import Settings, load_settings
 
@@ -57,7 +58,8 @@ class CountyApp(App[None]):
     """The county centre's app over ``county.sqlite3`` in the county home."""
 
     CSS_PATH = "county.tcss"
-    SCOPE = "county"  # the help screen lists this scope's keys as the app's
+    SCOPE = "county"  # the help screen and the navigation bar use this scope's actions
+    NAV_AREAS = NAV_AREAS
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {m: _factory(m) for m in AREAS}
     DEFAULT_MODE = "overview"
     ENABLE_COMMAND_PALETTE = False

@@ -24,7 +24,6 @@ from textual.widgets import DataTable, Footer, Static
 
 from fieldtui.county.views import PeriodView, TownshipRow, default_period, period_view
 from fieldtui.domain.review import verdict_label
-from fieldtui.screens.county import NAV_AREAS
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.navbar import NavBar
 
@@ -74,7 +73,7 @@ class CountyOverviewScreen(Screen[None]):
         return str(self.app_.tr(zh, en))
 
     def compose(self) -> ComposeResult:
-        yield NavBar("overview", areas=NAV_AREAS, scope="county")
+        yield NavBar("overview")
         yield Static(id="period-head")
         yield Static(id="county-line")
         yield DataTable(id="townships", cursor_type="row", zebra_stripes=False)

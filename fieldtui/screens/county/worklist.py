@@ -24,7 +24,6 @@ from fieldtui.county import reviews
 from fieldtui.county.views import default_period, worklist_json
 from fieldtui.domain.errors import Refusal
 from fieldtui.domain.review import verdict_label
-from fieldtui.screens.county import NAV_AREAS
 from fieldtui.screens.county.forms import DrawModal, DrawRequest, VerdictModal, VerdictRequest
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.navbar import NavBar
@@ -68,7 +67,7 @@ class WorklistScreen(Screen[None]):
         return str(self.app_.tr(zh, en))
 
     def compose(self) -> ComposeResult:
-        yield NavBar("worklist", areas=NAV_AREAS, scope="county")
+        yield NavBar("worklist")
         yield Static(id="draw-head")
         yield DataTable(id="entries", cursor_type="row")
         yield Static(id="worklist-status", classes="status-line")
