@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from fieldtui.cli.context import CliError, Context
 
-COMMAND_MODULES = ("core", "ledger", "assess", "backup", "county", "batches")
+COMMAND_MODULES = ("core", "ledger", "assess", "backup", "county", "batches", "review")
 
 
 def _common() -> argparse.ArgumentParser:
