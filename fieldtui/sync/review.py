@@ -193,11 +193,11 @@ def import_reviews_file(store: Store, settings: Settings, path: Path) -> Importe
         body = path.read_bytes()
     except OSError as exc:
         raise ReviewError(f"{where}: {exc.strerror or exc}") from None
-    token = settings.token()
+    token = settings.token()  # a Secret: masked in any traceback
     own_hash = None
     if token:
         try:
-            own_hash = token_key(token)
+            own_hash = token_key(token.reveal())
         except UnicodeEncodeError:
             own_hash = None
     f = read_reviews_file(body, where, str(settings.get("unit") or ""), own_hash)
