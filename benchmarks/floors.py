@@ -10,10 +10,31 @@ or imported for the key-cost measurement (``NaiveChecklist``).
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
+
+
+def ready_exit(app: App[None]) -> None:
+    """Ready for input: note the moment where the harness looks for it (the same protocol as
+    the app's FIELDTUI_READY_FILE), and exit."""
+    path = os.environ.get("FIELDTUI_READY_FILE")
+    if path:
+        import json
+
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(
+                {
+                    "ready": time.monotonic(),
+                    "cpu": time.process_time(),
+                    "modules": sorted(sys.modules),
+                },
+                f,
+            )
+    app.exit()
 
 
 class BareApp(App[None]):
@@ -23,7 +44,7 @@ class BareApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.exit)
+        self.call_after_refresh(ready_exit, self)
 
 
 class NaiveChecklist(App[None]):
@@ -54,7 +75,7 @@ class NaiveChecklist(App[None]):
             table.add_row(extra, "bonus / veto", "", "", key=extra)
         table.focus()
         if self.exit_when_ready:
-            self.call_after_refresh(self.exit)
+            self.call_after_refresh(ready_exit, self)
 
     def _set(self, full: bool) -> None:
         table = self.query_one(DataTable)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -32,6 +34,10 @@ from fieldtui.settings import Settings, load_settings
 from fieldtui.store.store import Store, open_store
 
 ENV_TODAY = "FIELDTUI_TODAY"  # tests: freeze the officer's "today" (YYYY-MM-DD)
+# Benchmarks and tests: run headless and exit as soon as the first screen is ready for input.
+ENV_EXIT_WHEN_READY = "FIELDTUI_EXIT_WHEN_READY"
+# With it, a file to write ``{"ready": time.monotonic(), "modules": [...]}`` into at that moment.
+ENV_READY_FILE = "FIELDTUI_READY_FILE"
 DEMO_STATIONS = 24
 
 # mode -> (module, class). Imported when the mode is first opened.
@@ -147,6 +153,7 @@ class FieldApp(App[None]):
         today: dt.date | None = None,
         blink: bool = True,
         check_storage: bool = True,
+        exit_when_ready: bool = False,
     ) -> None:
         # Bindings are built per language before any screen (or this app) is created.
         set_language(lang)
@@ -155,6 +162,7 @@ class FieldApp(App[None]):
         self.lang = lang
         self.blink = blink  # tests and snapshots turn the cursor blink off
         self.check_storage = check_storage  # snapshots must not depend on the host's disks
+        self.exit_when_ready = exit_when_ready
         self._today = today
         self.settings: Settings = load_settings(home)
         self.campaign: Campaign = active(home, str(self.settings.get("campaign")))
@@ -195,6 +203,18 @@ class FieldApp(App[None]):
             self.offer_first_start()
         if self.check_storage:
             self.call_after_refresh(self.warn_about_storage)
+        if self.exit_when_ready:
+            self.call_after_refresh(self._ready_exit)
+
+    def _ready_exit(self) -> None:
+        """The first screen has been drawn and takes keys: note the moment, and exit."""
+        ready = time.monotonic()
+        path = os.environ.get(ENV_READY_FILE)
+        if path:
+            report = {"ready": ready, "cpu": time.process_time(), "screen": type(self.screen).__name__,
+                      "modules": sorted(sys.modules)}  # fmt: skip
+            Path(path).write_text(json.dumps(report), encoding="utf-8")
+        self.exit()
 
     def warn_about_storage(self) -> None:
         """The live database must not run from a USB stick or a network share: say so."""
@@ -228,6 +248,9 @@ class FieldApp(App[None]):
     def on_unmount(self) -> None:
         from fieldtui.store.backup import rotating_backup
 
+        if self.exit_when_ready:  # a measurement run changed nothing: no backup to take
+            self.store.close()
+            return
         try:
             rotating_backup(
                 self.store.conn, self.store.path, "quit", int(self.settings.get("backup.keep"))
@@ -348,8 +371,9 @@ def frozen_today() -> dt.date | None:
 
 
 def run(home: Path, lang: str) -> int:
-    app = FieldApp(home, lang, today=frozen_today())
-    app.run()
+    exit_when_ready = os.environ.get(ENV_EXIT_WHEN_READY, "") not in ("", "0")
+    app = FieldApp(home, lang, today=frozen_today(), exit_when_ready=exit_when_ready)
+    app.run(headless=exit_when_ready)
     if app.backup_error:
         print(f"fieldtui: backup on quit failed: {app.backup_error}", file=sys.stderr)
         return 1
