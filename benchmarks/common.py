@@ -55,9 +55,13 @@ def run_child(module: str, *args: str, timeout: float = 1200, **env: str) -> dic
     """``python -m module args`` in a child; its last stdout line is a JSON object."""
     out = subprocess.run(
         [sys.executable, "-m", module, *args],
-        capture_output=True, text=True, env=child_env(**env), cwd=ROOT, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=child_env(**env),
+        cwd=ROOT,
+        timeout=timeout,
         check=False,
-    )  # fmt: skip
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

@@ -52,8 +52,10 @@ class Launcher:
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(Path(__file__).with_name("spawn.py"))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def run(self, cmd: list[str], env: dict[str, str], stderr: Path) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -178,9 +180,13 @@ def importtime_once(cmd: list[str], work: Path, env: dict[str, str]) -> dict[str
     env = {**env, "FIELDTUI_READY_FILE": str(ready), "FIELDTUI_EXIT_WHEN_READY": "1"}
     out = subprocess.run(
         [cmd[0], "-X", "importtime", *cmd[1:]],
-        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
         timeout=300,
-    )  # fmt: skip
+    )
     if out.returncode != 0:
         raise RuntimeError(f"importtime run failed:\n{out.stderr[-3000:]}")
     return attribute(parse_importtime(out.stderr))
@@ -256,33 +262,87 @@ def run(
         m = med[f"app-{n}"]
         lim = budgets.get(n)
         what = label.get(n, f"{n} stations")
-        figs.append(Figure("start-up", f"to ready, {what}", m["ready_ms"], "ms", "bare",
-                           bare["ready_ms"], lim))  # fmt: skip
-        figs.append(Figure("start-up", f"CPU to ready, {what}", m["cpu_ms"], "ms", "bare",
-                           bare["cpu_ms"], None))  # fmt: skip
-        figs.append(Figure("start-up", f"peak RSS, {what}", m["rss_mib"], "MiB", "bare",
-                           bare["rss_mib"], lim))  # fmt: skip
+        figs.append(
+            Figure(
+                "start-up", f"to ready, {what}", m["ready_ms"], "ms", "bare", bare["ready_ms"], lim
+            )
+        )
+        figs.append(
+            Figure(
+                "start-up", f"CPU to ready, {what}", m["cpu_ms"], "ms", "bare", bare["cpu_ms"], None
+            )
+        )
+        figs.append(
+            Figure(
+                "start-up", f"peak RSS, {what}", m["rss_mib"], "MiB", "bare", bare["rss_mib"], lim
+            )
+        )
     n_naive = med["naive"]
-    figs.append(Figure("start-up", "naive checklist floor: to ready", n_naive["ready_ms"], "ms",
-                       "bare", bare["ready_ms"], None, "the second floor, for scale"))  # fmt: skip
+    figs.append(
+        Figure(
+            "start-up",
+            "naive checklist floor: to ready",
+            n_naive["ready_ms"],
+            "ms",
+            "bare",
+            bare["ready_ms"],
+            None,
+            "the second floor, for scale",
+        )
+    )
 
     imp_cmds = {"bare": cmds["bare"]}
     focus = 100 if 100 in stations else stations[-1]
     imp_cmds["app"] = cmds[f"app-{focus}"]
     imports = importtimes(imp_cmds, import_rounds, work, env)
     ours, floor = imports["app"], imports["bare"]
-    figs.append(Figure("imports", "all imports to the first screen", ours["total_ms"], "ms",
-                       "bare", floor["total_ms"], None,
-                       f"-X importtime, {focus} stations"))  # fmt: skip
-    figs.append(Figure("imports", "of them fieldtui's own (and what it pulls in)",
-                       ours["by_owner_ms"]["fieldtui"], "ms", "bare all",
-                       floor["total_ms"], None))  # fmt: skip
-    figs.append(Figure("imports", "modules imported", ours["modules_imported"], "",
-                       "bare", floor["modules_imported"], None))  # fmt: skip
+    figs.append(
+        Figure(
+            "imports",
+            "all imports to the first screen",
+            ours["total_ms"],
+            "ms",
+            "bare",
+            floor["total_ms"],
+            None,
+            f"-X importtime, {focus} stations",
+        )
+    )
+    figs.append(
+        Figure(
+            "imports",
+            "of them fieldtui's own (and what it pulls in)",
+            ours["by_owner_ms"]["fieldtui"],
+            "ms",
+            "bare all",
+            floor["total_ms"],
+            None,
+        )
+    )
+    figs.append(
+        Figure(
+            "imports",
+            "modules imported",
+            ours["modules_imported"],
+            "",
+            "bare",
+            floor["modules_imported"],
+            None,
+        )
+    )
     heavy_loaded = sum(len(v) for v in loaded.values())
-    figs.append(Figure("imports", "heavy or lazy modules at the first screen", heavy_loaded, "",
-                       "must be 0", None, None,
-                       ", ".join(HEAVY) + "; the areas but the dashboard"))  # fmt: skip
+    figs.append(
+        Figure(
+            "imports",
+            "heavy or lazy modules at the first screen",
+            heavy_loaded,
+            "",
+            "must be 0",
+            None,
+            None,
+            ", ".join(HEAVY) + "; the areas but the dashboard",
+        )
+    )
 
     details = {
         "medians": med,
