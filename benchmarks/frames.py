@@ -17,9 +17,10 @@ import asyncio
 import gc
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
-from benchmarks.common import quantile
+from benchmarks.common import TODAY, quantile
 
 
 class FrameClock:
@@ -70,6 +71,19 @@ class GcWatch:
 
     def __exit__(self, *exc: object) -> None:
         gc.callbacks.remove(self)
+
+
+def real_app(home: Path) -> Any:
+    """``FieldApp`` as ``fieldtui`` runs it: collection off while it starts, the start-up heap
+    frozen and collection tuned when the first screen is ready (fieldtui.cli.run_app)."""
+    gc.disable()
+    from fieldtui.app import FieldApp
+
+    try:
+        return FieldApp(home, "zh", today=TODAY, blink=False, check_storage=False, tune_gc=True)
+    except TypeError:  # a build from before the collector was tuned (before/after figures)
+        gc.enable()
+        return FieldApp(home, "zh", today=TODAY, blink=False, check_storage=False)
 
 
 def key_event(app: Any, key: str) -> None:
