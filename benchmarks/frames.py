@@ -6,8 +6,10 @@ Used inside a child process running an app headless under ``App.run_test``:
   output (``render_segments``, the work the headless driver would otherwise skip) and the moment
   it is done is noted;
 - :func:`press` injects one key event as a terminal would (no Pilot waiting), waits for the first
-  frame after it and returns (press-to-frame seconds, CPU seconds). Between keys it waits ``gap``
-  after the last frame (a fast typist), so a key never queues behind the previous one's frame;
+  frame after it and returns press-to-frame seconds, the main thread's CPU time until that frame
+  (the work, without the time other processes had the CPU) and the process's CPU time for the key.
+  Between keys it waits ``gap`` after the last frame (a fast typist), so a key never queues
+  behind the previous one's frame;
 - :class:`GcWatch` counts collections per generation and the longest one.
 """
 
@@ -29,6 +31,7 @@ class FrameClock:
 
         self.app = app
         self.frames: list[float] = []
+        self.frame_cpu: list[float] = []  # the main thread's CPU time at the end of each frame
         self.event = asyncio.Event()
         self.bytes = 0
 
@@ -38,6 +41,7 @@ class FrameClock:
             if isinstance(renderable, CompositorUpdate):
                 self.bytes += len(renderable.render_segments(app.console))
             self.frames.append(time.perf_counter())
+            self.frame_cpu.append(time.thread_time())
             self.event.set()
 
         app._display = display
@@ -96,20 +100,23 @@ def key_event(app: Any, key: str) -> None:
     app.post_message(event)
 
 
-async def press(app: Any, clock: FrameClock, key: str, gap: float) -> tuple[float, float]:
-    """One key: (press-to-frame seconds, CPU seconds from the press to the end of the gap)."""
+async def press(app: Any, clock: FrameClock, key: str, gap: float) -> tuple[float, float, float]:
+    """One key: (press-to-frame seconds, the main thread's CPU seconds from the press to that
+    frame, CPU seconds of the whole process from the press to the end of the gap)."""
     n = len(clock.frames)
-    c0, t0 = time.process_time(), time.perf_counter()
+    c0, t0, th0 = time.process_time(), time.perf_counter(), time.thread_time()
     key_event(app, key)
     t1 = await clock.next_frame(n)
+    th1 = clock.frame_cpu[n]
     if gap:  # quiet for `gap` after the last frame (a key may cause a second one)
         while (idle := time.perf_counter() - clock.frames[-1]) < gap:
             await asyncio.sleep(gap - idle)
-    return t1 - t0, time.process_time() - c0
+    return t1 - t0, th1 - th0, time.process_time() - c0
 
 
-def summary(latencies: list[float], cpu: list[float]) -> dict[str, Any]:
-    """Per-key figures in milliseconds."""
+def summary(latencies: list[float], work: list[float], cpu: list[float]) -> dict[str, Any]:
+    """Per-key figures in milliseconds. ``work`` is the main thread's CPU from press to frame:
+    the same as the latency less the time the machine gave to other processes."""
     return {
         "keys": len(latencies),
         "cpu_ms_per_key": statistics.fmean(cpu) * 1000,
@@ -117,4 +124,6 @@ def summary(latencies: list[float], cpu: list[float]) -> dict[str, Any]:
         "p95_ms": quantile(latencies, 0.95) * 1000,
         "p99_ms": quantile(latencies, 0.99) * 1000,
         "max_ms": max(latencies) * 1000,
+        "work_p50_ms": quantile(work, 0.50) * 1000,
+        "work_p99_ms": quantile(work, 0.99) * 1000,
     }

@@ -58,16 +58,18 @@ async def drive(home: Path, keys: int, gap: float) -> dict[str, Any]:
         for k in key_plan(20):  # warm: first refilters build caches
             await press(app, clock, k, gap)
         lat: list[float] = []
+        work: list[float] = []
         cpu: list[float] = []
         with GcWatch() as watch:
             for k in key_plan(keys):
-                t, c = await press(app, clock, k, gap)
+                t, w, c = await press(app, clock, k, gap)
                 lat.append(t)
+                work.append(w)
                 cpu.append(c)
         table = app.screen.query_one("#ledger-table")
         stations = table.total_count  # type: ignore[attr-defined]
     return {
-        **summary(lat, cpu),
+        **summary(lat, work, cpu),
         "stations": stations,
         "open_ledger_ms": open_ms,
         "open_ledger_cpu_ms": open_cpu_ms,

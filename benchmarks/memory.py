@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Figure, Homes, rss_bytes, run_child
+from benchmarks.common import HEAVY, Figure, Homes, rss_bytes, run_child
 
 SIZE = (120, 40)
 TOUR = ("f3", "f4", "f5", "f6", "f7", "f1", "escape", "ctrl+p", "escape", "f2")
@@ -48,9 +48,10 @@ async def drive(home: Path, scoring_keys: int, gap: float) -> dict[str, Any]:
             await pilot.press(key)
             for _ in range(3):
                 await pilot.pause()
-            seen.append(type(app.screen).__name__)
-        out["screens_opened"] = seen
+            seen.append((type(app.screen).__name__, round(mib(), 1)))
+        out["screens_opened"] = seen  # (screen, RSS MiB after it opened)
         out["rss_after_screens_mib"] = mib()
+        out["heavy_after_screens"] = [m for m in HEAVY if m in sys.modules]
         if scoring_keys:
             from benchmarks.keys import score_keys_in_app
 
