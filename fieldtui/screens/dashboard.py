@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.markup import escape
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fieldtui.domain.progress import (
     StationRef,
@@ -24,6 +24,7 @@ from fieldtui.i18n import month_long
 from fieldtui.screens.base import FieldScreen
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.bars import BarRow, PeriodBars
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
 
 BEHIND_SHOWN = 8  # names listed before "and N more"
@@ -86,7 +87,7 @@ class DashboardScreen(FieldScreen):
             )
             yield Static(id="dash-counts")
             yield Static(id="dash-behind")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -9,11 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fieldtui.screens.context import services
 from fieldtui.screens.keyhelp import keys_text, scope_actions, scope_label
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.footer import KeyFooter
 
 
 def screen_scope(screen: Screen[Any], mode: str) -> str:
@@ -62,7 +63,7 @@ class HelpScreen(ModalScreen[None]):
                 id="help-hint",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()
 
     def table(self, scope: str) -> Table:
         svc = services(self)

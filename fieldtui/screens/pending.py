@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Center, Middle
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fieldtui.actions import BY_ID
 from fieldtui.screens.base import FieldScreen
 from fieldtui.screens.keyhelp import keys_text
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
 
 
@@ -35,4 +36,4 @@ class PendingScreen(FieldScreen):
                 id="pending-message",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()

@@ -34,7 +34,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from fieldtui.domain.assessment import Assessment
 from fieldtui.domain.editing import (
@@ -65,6 +64,7 @@ from fieldtui.screens.scoring_modals import (
 )
 from fieldtui.store.assessments import Assessments
 from fieldtui.store.writer import WRITE_ERRORS, Job, Writer
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.rubric_sheet import RubricSheet, fmt_score
 from fieldtui.widgets.score_bar import InfoLine, ScoreSummary
 
@@ -188,7 +188,7 @@ class ScoringScreen(Screen[None]):
         yield RubricSheet(id="sheet")
         yield ScoreSummary(id="summary")
         yield InfoLine(id="scoring-status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def sheet(self) -> RubricSheet:
