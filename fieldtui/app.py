@@ -228,12 +228,12 @@ class FieldApp(App[None]):
     def on_mount(self) -> None:
         if self.store.stations.count() == 0:
             self.offer_first_start()
-        if self.check_storage:
-            self.call_after_refresh(self.warn_about_storage)
         self.call_after_refresh(self._first_screen_ready)
 
     def _first_screen_ready(self) -> None:
-        """The first screen has been drawn and takes keys."""
+        """The first screen has been drawn and takes keys: now the work nobody waits for."""
+        if self.check_storage:  # a toast, if needed; reading the mounts is not worth a delay
+            self.call_after_refresh(self.warn_about_storage)
         if self.tune_gc:
             # Started with collection off (fieldtui.cli.run_app): everything allocated so far
             # (modules, classes, styles, the first screen) lives as long as the app, so move it
