@@ -84,6 +84,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("batches.email", "m", "发邮件", "E-mail", "batches"),
     Action("batches.send", "u", "上报", "Send", "batches"),
     Action("batches.attach", "a", "附加扫描件", "Attach scan", "batches"),
+    # Shown in the batch's detail line when they apply (a review fetched, a station to correct).
+    Action("batches.reviews", "v", "县级审核结果", "County review", "batches", show=False),
+    Action("batches.correct", "o", "更正退回的服务站", "Correct a station", "batches", show=False),
     # First start with an empty database
     Action("welcome.import", "i", "导入台账文件", "Import a ledger file", "welcome"),
     Action("welcome.add", "a", "逐个添加服务站", "Add stations by hand", "welcome"),
@@ -101,7 +104,29 @@ ACTIONS: tuple[Action, ...] = (
     Action("confirm.no", "n,escape", "取消", "No", "confirm"),
     # The help screen
     Action("help.close", "escape,q,f1", "关闭", "Close", "help"),
-)
+    # The county centre's app (fieldtui county): its own areas, like the township's
+    Action("county.overview", "f2", "总览", "Overview", "county", show=False, priority=True),
+    Action("county.worklist", "f3", "抽查复核", "Spot checks", "county", show=False, priority=True),
+    Action("county.scoring", "f5", "复核评分", "Re-score", "county", show=False, priority=True),
+    Action("county.help", "f1", "帮助", "Help", "county"),
+    Action("county.quit", "ctrl+q", "退出", "Quit", "county", priority=True),
+    Action("county_overview.prev_period", "left_square_bracket", "上一季度", "Previous period",
+           "county_overview"),
+    Action("county_overview.next_period", "right_square_bracket", "下一季度", "Next period",
+           "county_overview"),
+    Action("county_overview.worklist", "w", "本季度抽查", "This period's checks", "county_overview"),
+    Action("county_overview.reload", "r", "刷新", "Reload", "county_overview", show=False),
+    Action("county_worklist.draw", "d", "抽取", "Draw", "county_worklist"),
+    Action("county_worklist.rescore", "enter,r", "复核评分", "Re-score", "county_worklist"),
+    Action("county_worklist.compare", "c", "对照", "Compare", "county_worklist"),
+    Action("county_worklist.verdict", "v", "审核意见", "Verdict", "county_worklist"),
+    Action("county_worklist.prev_period", "left_square_bracket", "上一季度", "Previous period",
+           "county_worklist", show=False),
+    Action("county_worklist.next_period", "right_square_bracket", "下一季度", "Next period",
+           "county_worklist", show=False),
+    Action("county_compare.all", "a", "全部/差异", "All or differences", "county_compare"),
+    Action("county_compare.close", "q", "返回", "Back", "county_compare"),
+)  # fmt: skip
 
 # What each scope is, for the help screen and the command palette's groups.
 SCOPES: dict[str, tuple[str, str]] = {
@@ -117,6 +142,10 @@ SCOPES: dict[str, tuple[str, str]] = {
     "form": ("表单", "Form"),
     "confirm": ("确认", "Confirm"),
     "help": ("帮助", "Help"),
+    "county": ("县级", "County"),
+    "county_overview": ("县级总览", "County overview"),
+    "county_worklist": ("抽查复核", "Spot checks"),
+    "county_compare": ("评分对照", "Compare scores"),
 }
 
 ACTION_IDS: frozenset[str] = frozenset(a.id for a in ACTIONS)

@@ -56,15 +56,7 @@ def area_factory(mode: str) -> Callable[[], Screen[Any]]:
 
     def make() -> Screen[Any]:
         module_name, class_name = AREA_SCREENS[mode]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise  # a real bug inside the module: keep the traceback
-            from fieldtui.screens.pending import PendingScreen
-
-            return PendingScreen(mode)
-        screen: Screen[Any] = getattr(module, class_name)()
+        screen: Screen[Any] = getattr(importlib.import_module(module_name), class_name)()
         styled_now(screen)
         return screen
 
@@ -293,6 +285,7 @@ class FieldApp(App[None]):
     def on_unmount(self) -> None:
         from fieldtui.store.backup import rotating_backup
 
+        self.flush_writes()
         if self.exit_when_ready:  # a measurement run changed nothing: no backup to take
             self.store.close()
             return
@@ -304,6 +297,13 @@ class FieldApp(App[None]):
             self.backup_error = str(exc)
         finally:
             self.store.close()
+
+    def flush_writes(self) -> None:
+        """Wait for every change still on its way to the database (the scoring writer)."""
+        for screen in self._screen_stacks.get("scoring", []):
+            flush = getattr(screen, "flush", None)
+            if callable(flush):
+                flush()
 
     # -- the first start -------------------------------------------------------------------------
 
@@ -385,10 +385,7 @@ class FieldApp(App[None]):
         """Switch to the scoring area and start or resume scoring ``station_id``."""
         await self.switch_mode("scoring")
         base = self.screen_stack[0]
-        opener = getattr(base, "open_station", None)
-        if opener is None:
-            return  # the pending screen already says scoring is not available
-        result = opener(station_id)
+        result = base.open_station(station_id)  # type: ignore[attr-defined]
         if inspect.isawaitable(result):
             await result
 

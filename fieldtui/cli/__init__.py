@@ -18,7 +18,7 @@ from fieldtui.cli.context import CliError, Context
 if TYPE_CHECKING:
     import argparse
 
-COMMAND_MODULES = ("core", "ledger", "assess", "backup", "county", "batches")
+COMMAND_MODULES = ("core", "ledger", "assess", "backup", "county", "batches", "review")
 
 
 def _common() -> argparse.ArgumentParser:

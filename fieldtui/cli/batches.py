@@ -286,8 +286,12 @@ def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
 
     report = send_pending(ctx.store, ctx.campaign.id, ctx.settings, args.quarter, config=config,
                           progress=None if args.json else show)  # fmt: skip
+    # Then the county's reviews of what it has acknowledged (never fatal: the send is done).
+    from fieldtui.cli.review import fetch_after_send
+
+    reviews = fetch_after_send(ctx, quiet=args.json)
     if args.json:
-        ctx.emit_json(report.as_dict())
+        ctx.emit_json({**report.as_dict(), "reviews": reviews})
     elif not report.outcomes:
         ctx.out(ctx.t("没有待上报的批次", "nothing to send: every batch is acknowledged"))
     else:

@@ -31,7 +31,9 @@ def _positive(kind: type) -> Any:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     county = sub.add_parser(
-        "county", parents=[common], help="the county centre: receive, import and report batches"
+        "county",
+        parents=[common],
+        help="the county centre: the review app, or receive, import, report and review batches",
     )
     county.set_defaults(handler=cmd_county, county_parser=county)
     csub = county.add_subparsers(dest="county_cmd", metavar="ACTION")
@@ -117,10 +119,21 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="write it to this file")
     p.set_defaults(handler=cmd_openapi)
 
+    from fieldtui.cli import county_review
+
+    county_review.register(csub, common)
+
 
 def cmd_county(ctx: Context, args: argparse.Namespace) -> int:
-    args.county_parser.print_help(sys.stderr)
-    return 2
+    """``fieldtui county`` alone opens the county app on the county home."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        args.county_parser.print_help(sys.stderr)
+        return 2
+    ctx.settings  # noqa: B018  (refused with the key named before the screen takes over)
+    ctx.campaign  # noqa: B018
+    from fieldtui.screens.county.app import run
+
+    return run(ctx.home, ctx.lang)
 
 
 def _store(ctx: Context) -> Any:

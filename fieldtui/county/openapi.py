@@ -19,14 +19,18 @@ from fieldtui.domain.batch import (
     RECEIPT_SCHEMA,
     UUID_RE,
 )
+from fieldtui.domain.review import REVIEW_SCHEMA
 
 HEALTH_PATH = "/api/v1/health"
+REVIEW_PATH = API_PATH + "/{batch_id}/review"
 OPENAPI_PATH = "/openapi.json"
 
 # Every error code the endpoint answers with, so a client can show its own words for each.
 ERROR_CODES: dict[str, str] = {
     "unauthorized": "401: the Authorization header is missing, malformed or names no active token",
     "wrong_unit": "403: the token belongs to another unit than the batch's `unit`",
+    "forbidden": "403: the batch asked for belongs to another township than the token's",
+    "not_found": "404: no batch with this id was received",
     "request_timeout": "408: the request body stalled or took too long; retry",
     "in_flight": "409: a request with the same Idempotency-Key is still being processed; retry",
     "too_large": "413: the body is over the server's limit",
@@ -136,6 +140,52 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            REVIEW_PATH: {
+                "get": {
+                    "operationId": "getReview",
+                    "summary": "The county's verdicts and spot-check results for one batch",
+                    "description": (
+                        "A township reads the review of its own batches only: the verdict in "
+                        "force (accepted, returned with the reason and stations, or accepted "
+                        "with corrections), every earlier verdict, and for each station the "
+                        "county sampled from this batch the township's score next to the "
+                        "county's re-score, with the items that differ."
+                    ),
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {
+                            "name": "batch_id",
+                            "in": "path",
+                            "required": True,
+                            "description": "the batch id (the Idempotency-Key it was sent with)",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the review (status pending until a verdict)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Review"}
+                                }
+                            },
+                        },
+                        "401": _error(
+                            "missing, malformed or unknown token",
+                            {
+                                "WWW-Authenticate": {
+                                    "description": "Bearer",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        ),
+                        "403": _error("the batch belongs to another township"),
+                        "404": _error("no batch with this id"),
+                        "429": _error("too many requests", retry_after),
+                        "503": _error("database busy or failing; retry", retry_after),
+                    },
+                }
+            },
             HEALTH_PATH: {
                 "get": {
                     "operationId": "health",
@@ -164,6 +214,7 @@ def document() -> dict[str, Any]:
                 "Batch": BATCH_SCHEMA.json_schema(),
                 "Receipt": RECEIPT_SCHEMA.json_schema(),
                 "Error": ERROR_SCHEMA.json_schema(),
+                "Review": REVIEW_SCHEMA.json_schema(),
             },
         },
     }

@@ -35,7 +35,7 @@ from starlette.routing import Route
 from fieldtui.county.auth import bearer_token, match_token
 from fieldtui.county.intake import Accepted, Rejection, lookup, parse, store_checked, validate
 from fieldtui.county.limits import RateLimiter, ReadDeadline, retry_after
-from fieldtui.county.openapi import HEALTH_PATH, OPENAPI_PATH, document
+from fieldtui.county.openapi import HEALTH_PATH, OPENAPI_PATH, REVIEW_PATH, document
 from fieldtui.county.store import CountyStore, TokenHash
 from fieldtui.domain.batch import API_PATH, UUID_RE, parse_content_digest
 from fieldtui.domain.rubric import Campaign
@@ -75,6 +75,21 @@ class County:
         self.token_limits = RateLimiter(options.token_rate, options.token_burst)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="county-db")
         self.commits = 0
+        self._workbook: Any = None
+
+    def collect_rescores(self) -> None:
+        """Record county visits completed in the workbook (on the database thread)."""
+        from fieldtui.county.workbook import WORKBOOK_DIR, collect, open_workbook
+        from fieldtui.store.db import DB_NAME
+
+        if self._workbook is None:
+            home = self.store.path.parent
+            if not (home / WORKBOOK_DIR / DB_NAME).exists():
+                return
+            self._workbook = open_workbook(home)
+        from fieldtui.county.intake import now_iso
+
+        collect(self.store, self._workbook, self.campaigns, now_iso())
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -82,6 +97,8 @@ class County:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        if self._workbook is not None:
+            self._workbook.close()
         self.store.close()
 
 
@@ -273,6 +290,75 @@ async def post_batch(request: Request) -> Response:
     return JSONResponse(outcome.receipt, status_code=outcome.status)
 
 
+def _review(county: County, batch_id: str, unit: str) -> dict[str, Any] | Rejection:
+    """On the database thread: the review of ``batch_id`` if it belongs to ``unit``."""
+    from fieldtui.county import reviews
+    from fieldtui.county.intake import now_iso
+
+    store = county.store
+    batch = store.find(batch_id)
+    if batch is None:
+        return Rejection(404, "not_found", "no batch with this id was received")
+    if batch.unit != unit:
+        # Same answer whether or not the id exists would hide less; the id is a random UUID
+        # the township itself made, so saying "not yours" leaks nothing worth hiding.
+        return Rejection(403, "forbidden", "this batch belongs to another township", "batch_id")
+    county.collect_rescores()
+    return reviews.review_document(store, county.campaigns, batch, now_iso())
+
+
+async def get_review(request: Request) -> Response:
+    """``GET /api/v1/batches/{id}/review``: the verdicts and spot-check results of one of the
+    token's own batches."""
+    county: County = request.app.state.county
+    wait = county.ip_limits.take(_client(request))
+    if wait:
+        _note(request, error="rate_limited")
+        return _error(
+            Rejection(
+                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
+            )
+        )
+    token = bearer_token(request.headers.get("authorization"))
+    try:
+        found = None if token is None else await county.db(_match, county.store, token)
+    except sqlite3.Error as exc:
+        return _unavailable(request, exc)
+    token = None
+    if found is None:
+        _note(request, error="unauthorized")
+        return _error(
+            Rejection(
+                401,
+                "unauthorized",
+                "a valid township token is needed (Authorization: Bearer ...)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        )
+    _note(request, unit=found.unit)
+    wait = county.token_limits.take(found.id)
+    if wait:
+        _note(request, error="rate_limited")
+        return _error(
+            Rejection(
+                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
+            )
+        )
+    batch_id = request.path_params["batch_id"]
+    if not _UUID.fullmatch(batch_id):
+        _note(request, error="not_found")
+        return _error(Rejection(404, "not_found", "no batch with this id was received"))
+    _note(request, batch=batch_id)
+    try:
+        out = await county.db(_review, county, batch_id, found.unit)
+    except sqlite3.Error as exc:
+        return _unavailable(request, exc)
+    if isinstance(out, Rejection):
+        _note(request, error=out.code)
+        return _error(out)
+    return JSONResponse(out)
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -335,6 +421,7 @@ def build_app(county: County) -> Any:
     app = Starlette(
         routes=[
             Route(API_PATH, post_batch, methods=["POST"]),
+            Route(REVIEW_PATH, get_review, methods=["GET"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
             Route(OPENAPI_PATH, openapi, methods=["GET"]),
         ],

@@ -100,7 +100,94 @@ _M001_INITIAL = """
             BEGIN SELECT RAISE(ABORT, 'received batches are never deleted'); END;
 """
 
-MIGRATIONS: list[str] = [_M001_INITIAL]
+# The review side (issue 7): spot-check draws, re-scores, verdicts. All append-only.
+_M002_REVIEW = """
+        CREATE TABLE samples (
+            id INTEGER PRIMARY KEY,
+            campaign_id TEXT NOT NULL,
+            period TEXT NOT NULL,
+            seed TEXT NOT NULL,
+            algorithm TEXT NOT NULL,
+            record TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            drawn_at TEXT NOT NULL
+        );
+        CREATE INDEX samples_period ON samples(campaign_id, period);
+        CREATE TABLE sample_stations (
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            position INTEGER NOT NULL,
+            unit TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            station_id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            visit_id INTEGER,
+            total REAL,
+            PRIMARY KEY (sample_id, unit, station_id)
+        );
+        CREATE INDEX sample_stations_station ON sample_stations(unit, station_id);
+        CREATE TABLE workbook_stations (
+            local_id INTEGER PRIMARY KEY,
+            unit TEXT NOT NULL,
+            station_id INTEGER NOT NULL,
+            sample_id INTEGER REFERENCES samples(id),
+            UNIQUE (unit, station_id)
+        );
+        CREATE TABLE rescores (
+            id INTEGER PRIMARY KEY,
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            unit TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            station_id INTEGER NOT NULL,
+            visit_id INTEGER,
+            campaign_id TEXT NOT NULL,
+            rubric_hash TEXT NOT NULL,
+            date TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            sheet TEXT NOT NULL,
+            base REAL NOT NULL,
+            bonus REAL NOT NULL,
+            total REAL NOT NULL,
+            passed INTEGER NOT NULL,
+            workbook_id INTEGER NOT NULL UNIQUE,
+            supersedes INTEGER REFERENCES rescores(id),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX rescores_batch ON rescores(batch_id, station_id);
+        CREATE TABLE verdicts (
+            id INTEGER PRIMARY KEY,
+            batch_id TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            campaign_id TEXT NOT NULL,
+            period TEXT NOT NULL,
+            verdict TEXT NOT NULL
+                CHECK (verdict IN ('accepted', 'returned', 'accepted_with_corrections')),
+            reason TEXT NOT NULL DEFAULT '',
+            stations TEXT NOT NULL DEFAULT '[]',
+            reviewer TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            supersedes INTEGER REFERENCES verdicts(id)
+        );
+        CREATE INDEX verdicts_batch ON verdicts(batch_id);
+        CREATE INDEX verdicts_unit ON verdicts(unit, period);
+        CREATE TRIGGER samples_no_update BEFORE UPDATE ON samples
+            BEGIN SELECT RAISE(ABORT, 'a sample draw is never changed'); END;
+        CREATE TRIGGER samples_no_delete BEFORE DELETE ON samples
+            BEGIN SELECT RAISE(ABORT, 'a sample draw is never deleted'); END;
+        CREATE TRIGGER sample_stations_no_update BEFORE UPDATE ON sample_stations
+            BEGIN SELECT RAISE(ABORT, 'a sample draw is never changed'); END;
+        CREATE TRIGGER sample_stations_no_delete BEFORE DELETE ON sample_stations
+            BEGIN SELECT RAISE(ABORT, 'a sample draw is never deleted'); END;
+        CREATE TRIGGER rescores_no_update BEFORE UPDATE ON rescores
+            BEGIN SELECT RAISE(ABORT, 'a re-score is never changed: revise it'); END;
+        CREATE TRIGGER rescores_no_delete BEFORE DELETE ON rescores
+            BEGIN SELECT RAISE(ABORT, 'a re-score is never deleted'); END;
+        CREATE TRIGGER verdicts_no_update BEFORE UPDATE ON verdicts
+            BEGIN SELECT RAISE(ABORT, 'a verdict is never changed: give a new one'); END;
+        CREATE TRIGGER verdicts_no_delete BEFORE DELETE ON verdicts
+            BEGIN SELECT RAISE(ABORT, 'a verdict is never deleted'); END;
+"""
+
+MIGRATIONS: list[str] = [_M001_INITIAL, _M002_REVIEW]
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -334,6 +421,14 @@ class CountyStore:
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM batches").fetchone()[0])
+
+    def stations_of(self, batch_id: str) -> list[sqlite3.Row]:
+        """The stations a received batch reported (id, name, visit_id, total, passed)."""
+        return self.conn.execute(
+            "SELECT s.station_id, s.name, s.visit_id, s.total, s.passed FROM batch_stations s "
+            "JOIN batches b ON b.seq = s.batch_seq WHERE b.batch_id = ? ORDER BY s.station_id",
+            (batch_id,),
+        ).fetchall()
 
     def copies(self) -> dict[str, int]:
         """How many rows each batch id has (1 everywhere unless deduplication was switched off)."""

@@ -77,6 +77,7 @@ class BatchesScreen(Screen[None]):
         super().__init__()
         self._periods: list[Period] = []
         self._records: dict[str, BatchRecord] = {}
+        self._reviews: dict[str, Any] = {}  # batch id -> the newest stored county review
         self._busy = ""
         # How hard ``send`` tries (fieldtui.sync.client.PushConfig); None: the client's defaults.
         self.push_config: Any = None
@@ -87,6 +88,9 @@ class BatchesScreen(Screen[None]):
         svc = services(self)
         tr = svc.tr
         unit = str(svc.settings.get("unit") or tr("（未设置填报单位）", "(unit not set)"))
+        from fieldtui.widgets.navbar import NavBar
+
+        yield NavBar("batches")
         yield Static(f"{tr('报送', 'Batches')} · {unit} · {svc.campaign.id}", id="batches-title")
         yield Static(tr("季度与截止时间", "Quarters and deadlines"), classes="section")
         yield DataTable(id="quarters", cursor_type="row", zebra_stripes=True)
@@ -123,6 +127,7 @@ class BatchesScreen(Screen[None]):
         c = svc.campaign
         store = svc.store
         batches = store.batches.all(c.id)
+        self._reviews = store.reviews.latest_all()
         latest: dict[str, BatchRecord] = {}
         for rec in batches:
             latest[rec.period] = rec
@@ -212,11 +217,42 @@ class BatchesScreen(Screen[None]):
             lines.append(tr(zh, en or zh))
         if rec.files:
             lines.append(tr("附件：", "Files: ") + "，".join(f.name for f in rec.files))
+        lines.extend(self._review_lines(rec))
         detail.update("\n".join(lines))
 
+    def _review_lines(self, rec: BatchRecord) -> list[str]:
+        """The county's review of ``rec``, if one was fetched: verdict, reason, what to correct."""
+        from fieldtui.domain.review import stations_to_correct, verdict_label
+
+        svc = services(self)
+        tr = svc.tr
+        stored = self._reviews.get(rec.id)
+        if stored is None:
+            return [tr("县级审核：未获取（v 获取）", "County review: not fetched (v fetches)")] if rec.acknowledged_at else []  # fmt: skip
+        doc = stored.doc
+        head = tr("县级审核：", "County review: ") + verdict_label(doc["status"], svc.lang)
+        v = doc["verdict"]
+        if v is not None and v["reason"]:
+            head += f"（{v['reason']}）" if svc.lang != "en" else f" ({v['reason']})"
+        checks = [sc for sc in doc["spot_checks"] if sc["county"] is not None]
+        if checks:
+            head += tr(f"；抽查复核 {len(checks)} 站", f"; {len(checks)} spot-checked")
+        out = [head]
+        todo = stations_to_correct(doc)
+        if todo and not rec.superseded_by:
+            names = "、".join(t["name"] for t in todo)
+            out.append(tr(f"需更正：{names}（o 打开更正，改完按 u 重新上报）",
+                          f"To correct: {names} (o opens it; then u sends again)"))  # fmt: skip
+        return out
+
     def _state(self, rec: BatchRecord) -> str:
+        from fieldtui.domain.review import PENDING, verdict_label
+
         tr = services(self).tr
         text = rec.state_label(services(self).lang)
+        review = self._reviews.get(rec.id)
+        if review is not None and review.status != PENDING:
+            text += "·" + verdict_label(review.status, services(self).lang)
         if rec.superseded_by:
             text += tr("（已取代）", " (superseded)")
         elif rec.in_outbox and rec.blocked:
@@ -435,9 +471,88 @@ class BatchesScreen(Screen[None]):
                 mark = "✓" if report.ok else "✗"
                 return f"{mark} " + "；".join(parts)
 
-            return self._run(go)
+            text = self._run(go)
+            return text + self._run(self._fetch_reviews_quietly)
 
         self._start("send", svc.tr("正在上报…", "Sending…"), work)
+
+    def _fetch_reviews_quietly(self, store: Any) -> str:
+        """After a send: fetch the county's reviews; say only what changed (never an error)."""
+        from fieldtui.domain.errors import Refusal
+        from fieldtui.domain.review import PENDING, verdict_label
+        from fieldtui.sync.review import fetch_reviews
+
+        svc = services(self)
+        if not any(b.acknowledged_at for b in store.batches.all(svc.campaign.id)):
+            return ""
+        try:
+            report = fetch_reviews(store, svc.settings, campaign_id=svc.campaign.id)
+        except Refusal:
+            return ""
+        news = [
+            f"{r.period} {r.batch_id[:8]} {verdict_label(r.status, svc.lang)}"
+            for r in report.results
+            if r.changed and r.status not in (None, PENDING)
+        ]
+        return (svc.tr("；县级审核：", "; county review: ") + "，".join(news)) if news else ""
+
+    def action_reviews(self) -> None:
+        """Fetch the county's verdicts and spot-check results of every acknowledged batch."""
+        svc = services(self)
+
+        def work() -> str:
+            from fieldtui.sync.review import fetch_reviews
+
+            def go(store: Any) -> str:
+                report = fetch_reviews(store, svc.settings, campaign_id=svc.campaign.id)
+                if not report.results:
+                    return svc.tr("没有县级已接收的批次", "No batch acknowledged by the county yet")
+                failed = [r for r in report.results if r.status is None]
+                text = svc.tr(f"✓ 已获取 {report.fetched} 个批次的县级审核结果",
+                              f"✓ Fetched the county's review of {report.fetched} batch(es)")  # fmt: skip
+                if failed:
+                    text += svc.tr(f"；{len(failed)} 个失败：{failed[0].error_zh}",
+                                   f"; {len(failed)} failed: {failed[0].error}")  # fmt: skip
+                return text
+
+            return self._run(go)
+
+        self._start(
+            "reviews", svc.tr("正在获取县级审核结果…", "Fetching the county's review…"), work
+        )
+
+    async def action_correct(self) -> None:
+        """Open the first station the county asks to correct, at the visit to revise (R)."""
+        from fieldtui.domain.review import stations_to_correct
+
+        svc = services(self)
+        table = self.query_one("#batch-list", DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        rec = self._records.get(str(key))
+        stored = self._reviews.get(str(key))
+        todo = stations_to_correct(stored.doc) if stored is not None else []
+        if rec is None or not todo or rec.superseded_by:
+            self._status(svc.tr("此批次没有需要更正的服务站", "Nothing to correct in this batch"))
+            return
+        import json
+
+        # The visit the batch counted for the station (the review names it only for a spot
+        # check), then the correction of it if one was completed since.
+        target = todo[0]
+        sent = json.loads(svc.store.batches.body(rec.id))
+        visit = next((st["visit_id"] for st in sent["stations"] if st["id"] == target["station_id"]), None)  # fmt: skip
+        refs = svc.store.assessments.visit_refs(svc.campaign.id)
+        revised = {r.revises: r.id for r in refs if r.revises is not None and r.complete}
+        while visit in revised:
+            visit = revised[visit]
+        await self.app.switch_mode("scoring")
+        screen = self.app.screen_stack[0]
+        opener = getattr(screen, "open_station", None)
+        if opener is None:
+            return
+        opener(target["station_id"], visit)
 
     def _send_event(self, e: SendProgress) -> None:
         tr = services(self).tr

@@ -45,11 +45,16 @@ class HelpScreen(ModalScreen[None]):
             )
             with VerticalScroll(id="help-body"):
                 yield Static(description, id="help-description", markup=False)
-                for group in (scope, "app"):
+                # The app's own keys: "app" for the township's app, "county" for the county's.
+                app_scope = str(getattr(self.app, "SCOPE", "app"))
+                for group in (scope, app_scope):
                     actions = scope_actions(group)
-                    if not actions or (group == "app" and scope == "app"):
+                    if not actions or (group == app_scope and scope == app_scope):
                         continue
                     yield Static(self.table(group), classes="help-keys")
+            if app_scope != "app":  # the settings and the palette are the township app's
+                yield KeyFooter()
+                return
             keymap = svc.settings.keymap()
             settings_key = keys_text(self.app, keymap, "app.settings")
             palette_key = keys_text(self.app, keymap, "app.palette")

@@ -184,6 +184,9 @@ class ScoringScreen(Screen[None]):
         return self.svc.tr(zh, en)
 
     def compose(self) -> ComposeResult:
+        from fieldtui.widgets.navbar import NavBar
+
+        yield NavBar("scoring")
         yield InfoLine(id="scoring-title")
         yield RubricSheet(id="sheet")
         yield ScoreSummary(id="summary")

@@ -185,4 +185,32 @@ def m002_batches(db: Any) -> None:
     db.execute("CREATE INDEX batch_files_batch ON batch_files (batch_id)")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_batches]
+def m003_reviews(db: Any) -> None:
+    """The county's reviews of this township's batches (fetched or imported), append-only: a
+    new version of a review is added when its content changed, none is edited."""
+    db.execute(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            batch_id TEXT NOT NULL REFERENCES batches(id),
+            status TEXT NOT NULL,
+            body TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('endpoint', 'file')),
+            fetched_at TEXT NOT NULL,
+            UNIQUE (batch_id, digest)
+        )
+        """
+    )
+    db.execute("CREATE INDEX reviews_batch ON reviews (batch_id, id)")
+    db.execute(
+        "CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews "
+        "BEGIN SELECT RAISE(ABORT, 'a stored review is never changed'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews "
+        "BEGIN SELECT RAISE(ABORT, 'a stored review is never deleted'); END"
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_batches, m003_reviews]

@@ -10,6 +10,7 @@ from fieldtui.store.assessments import Assessments
 from fieldtui.store.batches import Batches
 from fieldtui.store.db import DB_NAME, connect
 from fieldtui.store.plan import Plan
+from fieldtui.store.reviews import Reviews
 from fieldtui.store.stations import Stations
 
 
@@ -21,6 +22,7 @@ class Store:
         self.plan = Plan(conn)
         self.assessments = Assessments(conn)
         self.batches = Batches(conn)
+        self.reviews = Reviews(conn)
         self._outside_writes = 0
 
     def revision(self) -> int:

@@ -39,9 +39,20 @@ class NavBar(Widget):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"navbar--current", "navbar--key"}
 
-    def __init__(self, current: str, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        current: str,
+        *,
+        areas: tuple[str, ...] | None = None,
+        scope: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        """``areas`` name the actions ``<scope>.<area>``; by default the app's own (its
+        ``NAV_AREAS`` and ``SCOPE``: the county's app has other areas than the township's)."""
         super().__init__(id=id)
         self.current = current
+        self.areas = areas
+        self.scope = scope
 
     def render(self) -> Text:
         svc = services(self)
@@ -49,8 +60,10 @@ class NavBar(Widget):
         current = self.get_component_rich_style("navbar--current")
         key_style = self.get_component_rich_style("navbar--key")
         out = Text(no_wrap=True, overflow="ellipsis")
-        for area in AREAS:
-            action = BY_ID[f"app.{area}"]
+        areas = self.areas or tuple(getattr(self.app, "NAV_AREAS", AREAS))
+        scope = self.scope or str(getattr(self.app, "SCOPE", "app"))
+        for area in areas:
+            action = BY_ID[f"{scope}.{area}"]
             keys = effective_keys(keymap, action.id)
             key = key_display(self.app, keys[0]) if keys else ""
             label = action.label(svc.lang)

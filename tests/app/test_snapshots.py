@@ -179,23 +179,6 @@ def test_help_ledger(
 
 @SIZES
 @LANGS
-def test_pending_area(
-    snap_compare: Any, make_app: AppFactory, demo_home: Path, lang: str, size: tuple[int, int]
-) -> None:
-    """An area whose module is not in the build (here: batches) shows a framed message that
-    it is not part of this build and that F2 goes back to the dashboard; the bar still works."""
-
-    async def show(pilot: Pilot[Any]) -> None:
-        from fieldtui.screens.pending import PendingScreen
-
-        await pilot.app.push_screen(PendingScreen("batches"))
-        await pilot.pause()
-
-    assert snap_compare(make_app(demo_home, lang), run_before=show, terminal_size=size)
-
-
-@SIZES
-@LANGS
 def test_import_report(
     snap_compare: Any,
     make_app: AppFactory,

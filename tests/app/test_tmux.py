@@ -2,8 +2,8 @@
 
 The app is started on an empty temporary home with today frozen (FIELDTUI_TODAY); the demo is
 loaded from the first-start dialog; the ledger, the filter, the station form and the plan are
-used with keys; then the app quits and the database is checked with the CLI. (The scoring
-engineer extends this with the scoring part.)
+used with keys; the new station is scored (picked by pinyin, fill, one deduction with a note,
+complete, confirm); then the app quits and the database is checked with the CLI.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -134,11 +135,37 @@ def test_officer_session_in_a_real_terminal(tmux_app: Tmux, home: Path) -> None:
     t.keys("Right")
     time.sleep(0.3)
 
-    # Help and back, then quit.
+    # Help and back.
     t.keys("F1")
     t.wait_for("帮助：推进计划")
     t.keys("Escape")
     time.sleep(0.3)
+
+    # Scoring: pick the new station by its pinyin initials, fill every item with full marks,
+    # take item 7 to zero with a note, complete and confirm.
+    t.keys("F5")
+    t.wait_for("选择服务站")
+    t.type("csc")
+    t.wait_for("测试村退役军人服务站")
+    t.keys("Enter")
+    t.wait_for("每项满分或0分")
+    t.keys("f")
+    t.wait_for("已评 57/57")
+    t.keys("g")
+    t.type("7")
+    t.keys("n")
+    t.wait_for("合计 97")
+    t.keys("g")
+    t.type("7")
+    t.keys("m")
+    time.sleep(0.3)
+    t.type("经费未专款专用")
+    t.keys("Enter")
+    time.sleep(0.3)
+    t.keys("c")
+    time.sleep(0.3)
+    t.keys("Enter")
+    t.wait_for("已完成")
     t.keys("C-q")
     status = t.wait_exit(home.parent / "exit-status")
     assert status == 0, f"exit status {status}; the screen was:\n{t.screen()}"
@@ -157,6 +184,17 @@ def test_officer_session_in_a_real_terminal(tmux_app: Tmux, home: Path) -> None:
     april = [name for name, month in plan.items() if month == "2023-04"]
     # The demo plans two stations for March; one of them was moved to April.
     assert len(march) == 1 and len(april) >= 1
+    q2 = json.loads(run_cli("progress", "--quarter", "2023Q2", "--json", home=home).stdout)
+    assert q2["periods"][0]["stations"] == 25
+    db = sqlite3.connect(home / "fieldtui.sqlite3")
+    (aid, status, total, passed) = db.execute(
+        "SELECT a.id, a.status, a.total, a.passed FROM assessments a JOIN stations s "
+        "ON s.id = a.station_id WHERE s.name = '测试村退役军人服务站'"
+    ).fetchone()
+    assert (status, total, passed) == ("complete", 97.0, 1)
+    assert db.execute(
+        "SELECT score, note FROM item_scores WHERE assessment_id=? AND item=7", (aid,)
+    ).fetchone() == (0.0, "经费未专款专用")
     backups = list((home / "backups").glob("*-quit.sqlite3"))
     assert len(backups) == 1
     assert PYTHON  # the CLI ran with the same interpreter as the app

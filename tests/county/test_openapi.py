@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from fieldtui.county.openapi import ERROR_CODES, document, document_text
 from fieldtui.domain.batch import API_PATH, BATCH_SCHEMA, ERROR_SCHEMA, RECEIPT_SCHEMA, UUID_RE
+from fieldtui.domain.review import REVIEW_SCHEMA
 from tests.support.batches import push_headers
 from tests.support.county_server import CountyServer, start_county
 
@@ -46,6 +47,7 @@ def test_description_embeds_the_wire_schemas_exactly() -> None:
     assert schemas["Batch"] == BATCH_SCHEMA.json_schema()
     assert schemas["Receipt"] == RECEIPT_SCHEMA.json_schema()
     assert schemas["Error"] == ERROR_SCHEMA.json_schema()
+    assert schemas["Review"] == REVIEW_SCHEMA.json_schema()
 
 
 @pytest.fixture(scope="module")

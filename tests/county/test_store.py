@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fieldtui.county.intake import Accepted, Rejection, submit
-from fieldtui.county.store import DB_NAME, CountyStoreError, open_county
+from fieldtui.county.store import DB_NAME, MIGRATIONS, CountyStoreError, open_county
 from tests.support.batches import BatchFactory
 
 A = "丰收镇"
@@ -23,7 +23,7 @@ def test_pragmas_are_durable(tmp_path: Path) -> None:
     with open_county(tmp_path) as store:
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_received_batches_cannot_be_changed_or_deleted(
@@ -159,3 +159,29 @@ def test_listing_without_receipts_gives_the_same_batches(
         assert [replace(b, receipt=None) for b in full] == light
         found = store.find(full[0].batch_id)
         assert found is not None and found.receipt == full[0].receipt
+
+
+def test_a_version_1_database_is_migrated_with_its_batches_kept(
+    tmp_path: Path, factory: BatchFactory
+) -> None:
+    """A county database from before the review tables gains them and keeps every batch."""
+    import sqlite3
+
+    from fieldtui.campaigns import load_all
+    from fieldtui.county.intake import submit
+    from fieldtui.county.store import CountyStore
+
+    path = tmp_path / DB_NAME
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version=1; COMMIT;")
+    b = factory.seal(A)
+    old = CountyStore(conn, path)  # the version-1 schema, written as version 1 did
+    old.add_unit(A, "2023-06-01T00:00:00+08:00")
+    submit(old, load_all(tmp_path), b.body, source="import")
+    old.close()
+    with open_county(tmp_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert store.body(b.batch_id) == b.body
+        assert store.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0] == 0
+        assert len(store.stations_of(b.batch_id)) == b.payload["progress"]["stations"]

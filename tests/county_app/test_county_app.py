@@ -1,0 +1,162 @@
+"""Pilot tests of the county app: keys pressed, what is stored, what is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static
+
+from fieldtui.county import reviews
+from fieldtui.county.store import open_county
+from fieldtui.domain.sampling import ALGORITHM
+from tests.county_app.helpers import rescore_first_lower
+
+
+def _rows(table: DataTable) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_overview_puts_townships_behind_first_and_marks_them(county_home, make_app) -> None:
+    app = make_app(county_home, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        rows = _rows(screen.query_one("#townships", DataTable))
+        units = [r[1] for r in rows]
+        # behind the target first (lowest rate first), then those that met it, missing last
+        assert units[-1] == "青龙镇" and rows[-1][0] == "✗" and "missing" in rows[-1][6]
+        view = screen.view
+        by_unit = {t.unit: t for t in view.townships}
+        behind = [u for u in units if by_unit[u].behind and by_unit[u].reported]
+        met = [u for u in units if by_unit[u].reported and not by_unit[u].behind]
+        assert units[: len(behind)] == behind and all(
+            r[0] == ("✗" if by_unit[r[1]].behind else "✓") for r in rows
+        )
+        assert set(behind) | set(met) == {"丰收镇", "长乐镇", "太平镇"}
+        # the pooled county rate is sum over sum
+        c = view.county
+        assert c["stations"] == sum(t.stations or 0 for t in view.townships)
+        assert c["passed"] == sum(t.passed or 0 for t in view.townships)
+        line = str(screen.query_one("#county-line", Static).render())
+        assert f"{c['passed']}/{c['stations']}" in line and "missing 1" in line and "late 1" in line
+        # 长乐镇 pushed late, then a correction: two batches, the newest counts
+        idx = units.index("长乐镇")
+        assert "late" in rows[idx][6]
+        for _ in range(idx):
+            await pilot.press("down")
+        batches = _rows(screen.query_one("#batches", DataTable))
+        assert [b[0] for b in batches] == ["22222222", "22222222"]
+        assert "newest" in batches[0][5] and "superseded" in batches[1][5]
+        # periods: ] to Q3 (nobody sent anything: every registered township missing)
+        await pilot.press("right_square_bracket")
+        assert screen.view.label == "2023Q3"
+        assert [t.reported for t in screen.view.townships] == [False] * 4
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert screen.view.label == "2023Q1"
+
+
+async def test_draw_from_the_work_list_stores_seed_and_is_reproducible(
+    county_home, make_app
+) -> None:
+    app = make_app(county_home, "zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.screen.data["sample"]["seed"] == "2023"
+        await pilot.press("d")
+        await pilot.pause()
+        amount = app.screen.query_one("#amount", Input)
+        amount.value = ""
+        await pilot.press(*"50%", "tab", *"abc", "enter")
+        await pilot.pause()
+        wl = app.get_screen_stack("worklist")[0]
+        assert wl.data["sample"]["seed"] == "abc" and wl.data["sample"]["reviewer"] == "王审核"
+        sid = wl.data["sample"]["id"]
+    with open_county(county_home) as store:
+        s = reviews.sample(store, sid)
+        assert s is not None and s.algorithm == ALGORITHM
+        assert s.record["parameters"]["default"] == {"mode": "share", "value": 0.5}
+        assert reviews.verify_sample(store, sid) == []
+        per_unit = {e.unit for e in reviews.entries(store, sid)}
+    assert per_unit == {"丰收镇", "长乐镇", "太平镇"}
+
+
+async def test_a_bad_amount_is_refused_in_the_form(county_home, make_app) -> None:
+    app = make_app(county_home, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3", "d")
+        await pilot.pause()
+        app.screen.query_one("#amount", Input).value = "lots"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Share or count" in str(app.screen.query_one(".form-error", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+    with open_county(county_home) as store:
+        assert len(reviews.samples(store, "fengdu-2023")) == 1
+
+
+async def test_compare_and_return_a_batch_from_the_work_list(
+    county_home, make_app, tmp_path
+) -> None:
+    e = rescore_first_lower(county_home, tmp_path)
+    app = make_app(county_home, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        wl = app.screen
+        rows = _rows(wl.query_one("#entries", DataTable))
+        idx = next(i for i, r in enumerate(rows) if r[0] == e.unit)
+        assert rows[idx][3].startswith("⚠") and "fail" in rows[idx][3]
+        for _ in range(idx):
+            await pilot.press("down")
+        await pilot.press("c")
+        await pilot.pause()
+        items = _rows(app.screen.query_one("#items", DataTable))
+        assert items and all(r[4] == "0" for r in items)  # the county zeroed them
+        assert "现场无专职人员" in items[0][6]
+        assert "verdict changes" in str(app.screen.query_one("#compare-totals", Static).render())
+        await pilot.press("a")
+        assert app.screen.query_one("#items", DataTable).row_count == 57
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        # the changed station is proposed and "returned" is preselected
+        assert app.screen.query_one("#stations", Input).value == str(e.station_id)
+        app.screen.query_one("#reason", Input).focus()
+        await pilot.press(*"spot check fails", "enter")
+        await pilot.pause()
+        assert "returned" in str(app.screen.query_one("#worklist-status", Static).render())
+    with open_county(county_home) as store:
+        (v,) = reviews.verdicts(store, e.batch_id)
+    assert v["verdict"] == "returned" and v["reason"] == "spot check fails"
+    assert v["stations"] == [{"id": e.station_id, "name": e.name}] and v["reviewer"] == "王审核"
+
+
+def test_fieldtui_county_without_a_terminal_prints_help(county_home: Path, capsys) -> None:
+    from fieldtui.cli import main
+
+    assert main(["--home", str(county_home), "county"]) == 2
+    assert "sample" in capsys.readouterr().err
+
+
+async def test_f1_shows_the_screens_description_and_the_county_keys(county_home, make_app) -> None:
+    from fieldtui.screens.help import HelpScreen
+
+    app = make_app(county_home, "en")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "Spot checks: the stations of this period's newest draw" in text
+        text = app.export_screenshot()  # the key tables as drawn
+        assert "Draw" in text and "Verdict" in text  # this screen's keys
+        assert "Overview" in text and "Re-score" in text  # the county app's keys
+        assert "Ledger" not in text and "Settings" not in text  # not the township's
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
