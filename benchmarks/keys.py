@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("kind", choices=("naive", "ours", "count", "noise"))
     ap.add_argument("home", type=Path)
     ap.add_argument("--keys", type=int, default=500)
-    ap.add_argument("--gap", type=float, default=30.0, help="ms between a frame and the next key")
+    ap.add_argument("--gap", type=float, default=20.0, help="ms between a frame and the next key")
     ap.add_argument("--target-ms", type=float, default=2.0, help="noise: work per sample")
     args = ap.parse_args(argv)
     gap = args.gap / 1000
