@@ -57,6 +57,40 @@ def run(n: int, period: str = "2023Q4") -> dict[str, float]:
             "bytes": float(size)}  # fmt: skip
 
 
+def run_on(template: Path, work: Path, runs: int = 3, period: str = "2023Q4") -> dict[str, float]:
+    """The same figures on copies of a ready demo home (``benchmarks.common.Homes``), the median
+    of ``runs``: the harness builds each township once instead of once per run."""
+    import statistics
+
+    from benchmarks.common import copy_home
+    from fieldtui.campaigns import active
+    from fieldtui.settings import load_settings
+    from fieldtui.store.store import open_store
+    from fieldtui.sync.export import export_period
+    from fieldtui.sync.seal import seal_period
+
+    times: dict[str, list[float]] = {"seal": [], "seal+export": [], "export again": []}
+    size = 0
+    for i in range(runs):
+        for what in ("seal", "seal+export"):
+            home = copy_home(template, work / f"batches-{i}-{what.replace('+', '-')}")
+            settings = load_settings(home)
+            campaign = active(home)
+            with open_store(home) as store:
+                t = time.perf_counter()
+                if what == "seal":
+                    seal_period(store, campaign, settings, period)
+                    times["seal"].append(time.perf_counter() - t)
+                    continue
+                r = export_period(store, campaign, settings, period, home / "out1")
+                times[what].append(time.perf_counter() - t)
+                size = sum(p.stat().st_size for p in r.files)
+                t = time.perf_counter()
+                export_period(store, campaign, settings, period, home / "out2")
+                times["export again"].append(time.perf_counter() - t)
+    return {**{k: statistics.median(v) for k, v in times.items()}, "bytes": float(size)}
+
+
 def main(argv: list[str]) -> int:
     import json
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Action:
+    """One user action: its id, default keys, labels in both languages, and scope."""
+
     id: str
     keys: str  # Textual key names, comma-separated; the first is shown in the footer
     zh: str

@@ -9,11 +9,13 @@ clear message instead of failing.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import inspect
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -32,6 +34,10 @@ from fieldtui.settings import Settings, load_settings
 from fieldtui.store.store import Store, open_store
 
 ENV_TODAY = "FIELDTUI_TODAY"  # tests: freeze the officer's "today" (YYYY-MM-DD)
+# Benchmarks and tests: run headless and exit as soon as the first screen is ready for input.
+ENV_EXIT_WHEN_READY = "FIELDTUI_EXIT_WHEN_READY"
+# With it, a file to write ``{"ready": time.monotonic(), "modules": [...]}`` into at that moment.
+ENV_READY_FILE = "FIELDTUI_READY_FILE"
 DEMO_STATIONS = 24
 
 # mode -> (module, class). Imported when the mode is first opened.
@@ -51,10 +57,32 @@ def area_factory(mode: str) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
         module_name, class_name = AREA_SCREENS[mode]
         screen: Screen[Any] = getattr(importlib.import_module(module_name), class_name)()
+        styled_now(screen)
         return screen
 
     make.__name__ = f"make_{mode}_screen"
     return make
+
+
+def styled_now(screen: Screen[Any]) -> None:
+    """Spare Textual a whole-stylesheet refresh when it installs a screen a mode factory built.
+
+    Textual 8.2.8 refreshes the whole app's CSS (parses every rule again in a fresh stylesheet,
+    restyles every node of every screen) whenever it installs a mode's screen whose CSS count
+    differs from the app's, and a new screen's count is always -1: every area's first opening,
+    the first screen at start-up included, paid for a full refresh. A screen created this instant
+    has never been styled, so nothing in it is stale; its own .tcss is still read and applied when
+    Textual installs it (App._load_screen_css). What the refresh did that matters is style the app
+    node itself before the first screen is mounted under it (its colours are inherited): done
+    here, for one node. tests/app/test_startup.py checks that no stylesheet is parsed twice, and
+    the snapshots that every screen looks the same.
+    """
+    from textual._context import active_app
+
+    app = active_app.get(None)
+    if app is not None:
+        screen._css_update_count = app._css_update_count
+        app.stylesheet.apply(app)
 
 
 def commands_provider() -> type[Provider]:
@@ -140,6 +168,10 @@ class FieldApp(App[None]):
         blink: bool = True,
         check_storage: bool = True,
         handle_signals: bool = False,
+        exit_when_ready: bool = False,
+        settings: Settings | None = None,
+        campaign: Campaign | None = None,
+        tune_gc: bool = False,
     ) -> None:
         # Bindings are built per language before any screen (or this app) is created.
         set_language(lang)
@@ -150,9 +182,12 @@ class FieldApp(App[None]):
         self.check_storage = check_storage  # snapshots must not depend on the host's disks
         self.handle_signals = handle_signals  # the real run: SIGTERM/SIGHUP quit cleanly
         self.stopped_by: int | None = None
+        self.exit_when_ready = exit_when_ready
+        self.tune_gc = tune_gc  # the real process (run()): see _first_screen_ready
         self._today = today
-        self.settings: Settings = load_settings(home)
-        self.campaign: Campaign = active(home, str(self.settings.get("campaign")))
+        # The command line has validated both already: not read and checked a second time.
+        self.settings: Settings = settings or load_settings(home)
+        self.campaign: Campaign = campaign or active(home, str(self.settings.get("campaign")))
         self.store: Store = open_store(home, before_migrate=self._backup_before_migrate)
         self.backup_error: str | None = None
         self.title = self.tr("退役军人服务站规范建设验收", "Veterans service station acceptance")
@@ -205,9 +240,39 @@ class FieldApp(App[None]):
     def on_mount(self) -> None:
         if self.store.stations.count() == 0:
             self.offer_first_start()
-        if self.check_storage:
+        self.call_after_refresh(self._first_screen_ready)
+
+    def _first_screen_ready(self) -> None:
+        """The first screen has been drawn and takes keys: now the work nobody waits for."""
+        if self.check_storage:  # a toast, if needed; reading the mounts is not worth a delay
             self.call_after_refresh(self.warn_about_storage)
         self.call_after_refresh(self.warn_about_readable_token)
+        if self.tune_gc:
+            # Started with collection off (fieldtui.cli.run_app): everything allocated so far
+            # (modules, classes, styles, the first screen) lives as long as the app, so move it
+            # out of the collector's sight, then collect as usual among what comes after. Full
+            # collections then scan only the young heap and stop stalling frames.
+            gc.freeze()
+            gc.enable()
+        if self.exit_when_ready:
+            self._ready_exit()
+
+    def _ready_exit(self) -> None:
+        """Benchmarks: note the moment the first screen was ready, and exit."""
+        ready = time.monotonic()
+        path = os.environ.get(ENV_READY_FILE)
+        if path:
+            import json
+
+            report = {
+                "ready": ready,
+                "cpu": time.process_time(),
+                "screen": type(self.screen).__name__,
+                "modules": sorted(sys.modules),
+                "gc": {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()},
+            }
+            Path(path).write_text(json.dumps(report), encoding="utf-8")
+        self.exit()
 
     def warn_about_readable_token(self) -> None:
         """A token in a settings file other users can read is not used (Settings.token()
@@ -260,6 +325,9 @@ class FieldApp(App[None]):
         from fieldtui.store.backup import rotating_backup
 
         self.flush_writes()
+        if self.exit_when_ready:  # a measurement run changed nothing: no backup to take
+            self.store.close()
+            return
         try:
             rotating_backup(
                 self.store.conn, self.store.path, "quit", int(self.settings.get("backup.keep"))
@@ -383,9 +451,21 @@ def frozen_today() -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def run(home: Path, lang: str) -> int:
-    app = FieldApp(home, lang, today=frozen_today(), handle_signals=True)
-    app.run()
+def run(
+    home: Path, lang: str, *, settings: Settings | None = None, campaign: Campaign | None = None
+) -> int:
+    exit_when_ready = os.environ.get(ENV_EXIT_WHEN_READY, "") not in ("", "0")
+    app = FieldApp(
+        home,
+        lang,
+        today=frozen_today(),
+        exit_when_ready=exit_when_ready,
+        settings=settings,
+        campaign=campaign,
+        tune_gc=True,
+        handle_signals=True,
+    )
+    app.run(headless=exit_when_ready)
     if app.backup_error:
         print(f"fieldtui: backup on quit failed: {app.backup_error}", file=sys.stderr)
         return 1

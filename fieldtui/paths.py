@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 ENV_HOME = "FIELDTUI_HOME"
@@ -20,11 +19,22 @@ def default_home() -> Path:
 
 
 def config_dir() -> Path:
-    """The shipped ``config/`` folder: inside the wheel as ``fieldtui/_config``, or the checkout's."""
+    """The shipped ``config/`` folder: inside the wheel as ``fieldtui/_config``, or the checkout's.
+
+    An installed package is a folder on disk, so the folder beside this file is looked at first;
+    ``importlib.resources`` (and the zipfile machinery it imports, ~3 ms of every start) only
+    for a package that is not a plain folder.
+    """
+    here = Path(__file__).resolve().parent
+    if (here / "_config").is_dir():
+        return here / "_config"
+    checkout = here.parent / "config"
+    if checkout.is_dir():
+        return checkout
+    from importlib import resources
+
     packaged = resources.files("fieldtui") / "_config"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "config"
+    return Path(str(packaged))
 
 
 def campaign_dirs(home: Path | None) -> list[Path]:

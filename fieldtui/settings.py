@@ -139,6 +139,8 @@ def _path(v: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
+    """One key of the settings schema: how its value is checked, and its default."""
+
     key: str
     check: Callable[[Any], Any]
     default: Any
@@ -224,6 +226,8 @@ def check_value(key: str, value: Any, source: str = "") -> Any:
 
 @dataclass
 class Settings:
+    """The settings of one home: the values read from settings.toml, checked."""
+
     path: Path
     values: dict[str, Any] = field(default_factory=dict)
     world_readable: bool = False

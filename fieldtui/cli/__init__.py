@@ -8,17 +8,22 @@ non-zero with a one-line message naming what was wrong.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from fieldtui.cli.context import CliError, Context
+
+if TYPE_CHECKING:
+    import argparse
 
 COMMAND_MODULES = ("core", "ledger", "assess", "backup", "county", "batches", "review")
 
 
 def _common() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument(
         "--home",
@@ -32,6 +37,9 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
     common = _common()
     parser = argparse.ArgumentParser(
         prog="fieldtui",
@@ -46,14 +54,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def app_only(argv: Sequence[str]) -> Any | None:
+    """The options when the command line only starts the app (nothing but ``--home DIR`` and
+    ``--lang zh|en``), else None. The app then starts without building the parser: every
+    sub-command's module would be imported for it, a fifth of the app's own start-up."""
+    opts: dict[str, str] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if name not in ("--home", "--lang"):
+            return None  # a sub-command, --help, --version, an abbreviation: argparse decides
+        if not eq:
+            if i + 1 >= len(argv):
+                return None
+            i += 1
+            value = argv[i]
+        if name == "--lang" and value not in ("zh", "en"):
+            return None  # argparse refuses it with its usual message
+        opts[name[2:]] = value
+        i += 1
+    return SimpleNamespace(**opts)
+
+
+def run_app(ctx: Context) -> int:
+    """Start the app. Settings and campaign are validated first, before the screen takes over
+    the terminal: a wrong rubric or settings file is refused with its key named."""
+    import gc
+
+    # No collections while starting: the app allocates its whole start-up heap (modules, styles,
+    # widgets) at once and every collection would scan it all again. The app freezes that heap
+    # and turns collection back on once its first screen is ready (fieldtui.app.run).
+    gc.disable()
+    settings, campaign = ctx.settings, ctx.campaign
+    from fieldtui.app import run
+
+    return run(ctx.home, ctx.lang, settings=settings, campaign=campaign)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = app_only(argv) or build_parser().parse_args(argv)
     ctx = Context.from_args(args)
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
-            from fieldtui.cli.core import run_app
-
             return run_app(ctx)
         return int(handler(ctx, args) or 0)
     except CliError as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sqlite3
 import sys
@@ -35,7 +33,7 @@ class Context:
         self._store: Store | None = None
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Context:
+    def from_args(cls, args: Any) -> Context:
         from fieldtui.paths import default_home
 
         home = Path(args.home).expanduser() if getattr(args, "home", None) else default_home()
@@ -99,6 +97,8 @@ class Context:
         print(text)
 
     def emit_json(self, obj: dict[str, Any]) -> None:
+        import json
+
         sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
     def known_error(self, exc: BaseException) -> str | None:

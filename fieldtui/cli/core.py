@@ -61,16 +61,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_keys)
 
 
-def run_app(ctx: Context) -> int:
-    # Validate settings and campaign before the screen takes over the terminal: a wrong rubric or
-    # settings file is refused with its key named, and the app never starts on it.
-    ctx.settings  # noqa: B018
-    ctx.campaign  # noqa: B018
-    from fieldtui.app import run
-
-    return run(ctx.home, ctx.lang)
-
-
 def cmd_locate(ctx: Context, args: argparse.Namespace) -> None:
     from fieldtui.paths import campaign_dirs
     from fieldtui.settings import SETTINGS_NAME

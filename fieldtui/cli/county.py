@@ -386,7 +386,7 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> None:
         raise CliError(f"--quarter: no period {args.quarter!r} (periods: {labels})")
     with _store(ctx) as store:
         units = [u.name for u in store.units()]
-        batches = store.batches(campaign.id)
+        batches = store.batches(campaign.id, receipts=False)
     report = county_report(campaign, units, batches, china_now(), args.quarter)
     if args.json:
         ctx.emit_json(report)

@@ -141,6 +141,7 @@ def lookup(
         raise Rejection(
             422, "conflicting_batch", str(ConflictingBatch(batch_id, old.digest)), "batch_id"
         )
+    assert old.receipt is not None  # find() reads it
     receipt = dict(old.receipt)
     receipt["duplicate"] = True
     return Accepted(receipt, created=False)

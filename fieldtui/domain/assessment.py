@@ -15,6 +15,8 @@ COMPLETE = "complete"
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
+    """One visit to a station: its sheet, status, who and when, and what it revises."""
+
     id: int
     station_id: int
     campaign_id: str

@@ -66,6 +66,8 @@ class StationInput:
 
 @dataclass(frozen=True, slots=True)
 class Station:
+    """A station in the ledger, with its id and stored pinyin keys."""
+
     id: int
     name: str
     village: str = ""
@@ -90,6 +92,8 @@ class Station:
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
+    """A field refused by validation, with the problem in both languages."""
+
     field: str
     problem: str
     problem_en: str

@@ -7,10 +7,7 @@ add up, naming the key and the problem, so the app never starts on a wrong rubri
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,8 @@ class CampaignError(Refusal):
 
 @dataclass(frozen=True, slots=True)
 class Category:
+    """One of the rubric's categories (一 … 十一) and the standard items in it."""
+
     number: int
     numeral: str
     name: str
@@ -47,6 +46,8 @@ class Category:
 
 @dataclass(frozen=True, slots=True)
 class Item:
+    """A standard item: its number, category, maximum and text."""
+
     number: int
     category: int
     max: float
@@ -59,6 +60,8 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class BonusLevel:
+    """A level of a bonus item (central, provincial, prefectural) and its points."""
+
     key: str
     name: str
     name_en: str
@@ -70,6 +73,8 @@ class BonusLevel:
 
 @dataclass(frozen=True, slots=True)
 class BonusItem:
+    """A bonus item (58-60): its cap, and its levels or its discretionary range."""
+
     number: int
     max: float
     text: str
@@ -95,6 +100,8 @@ class BonusItem:
 
 @dataclass(frozen=True, slots=True)
 class VetoCondition:
+    """One of the one-vote-veto conditions of item 61."""
+
     number: int
     text: str
     text_en: str
@@ -105,6 +112,8 @@ class VetoCondition:
 
 @dataclass(frozen=True, slots=True)
 class Period:
+    """A reporting period: its days, its due time (+08:00) and its target."""
+
     label: str
     name: str
     name_en: str
@@ -127,6 +136,8 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class Campaign:
+    """One county notice as data: rubric, rules, periods and targets, validated."""
+
     id: str
     doc_number: str
     issuer: str
@@ -578,6 +589,9 @@ def structure_hash(c: Campaign) -> str:
             for p in c.periods
         ],
     }
+    import hashlib  # here, not at the top: a cached campaign (fieldtui.campaigns) needs neither
+    import json
+
     blob = json.dumps(structure, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -592,6 +606,8 @@ def load_campaign_file(path: Path) -> Campaign:
 
 
 def load_campaign_bytes(raw: bytes, source: str) -> Campaign:
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -26,6 +26,8 @@ class ScoreError(Refusal):
 
 @dataclass(frozen=True, slots=True)
 class BonusEntry:
+    """One bonus claimed: the item, its points, the matter it is for, and the level."""
+
     item: int
     points: float
     matter: str
@@ -43,6 +45,8 @@ class Sheet:
 
 @dataclass(frozen=True, slots=True)
 class Result:
+    """A sheet's totals: base, bonus, total, whether it is complete, passed or vetoed."""
+
     base: float
     bonus: float
     total: float

@@ -61,6 +61,8 @@ class BatchFile:
 
 @dataclass(frozen=True, slots=True)
 class BatchRecord:
+    """A sealed batch as stored: its digest, its period, and where it has been sent."""
+
     id: str
     campaign_id: str
     period: str

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from fieldtui.domain.progress import days_left, next_deadline, progress
@@ -25,6 +25,7 @@ from fieldtui.domain.rubric import CHINA_TZ, Period
 from fieldtui.domain.submission import BatchRecord, due_text
 from fieldtui.screens.context import services
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from fieldtui.sync.client import SendProgress
@@ -100,7 +101,7 @@ class BatchesScreen(Screen[None]):
         with Horizontal(id="job"):
             yield ProgressBar(id="job-progress", total=7, show_eta=False)
             yield Static("", id="job-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         tr = services(self).tr

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.markup import escape
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fieldtui.domain.progress import (
+    StationRef,
+    VisitRef,
     counting_visits,
     days_left,
     next_deadline,
@@ -22,6 +24,7 @@ from fieldtui.i18n import month_long
 from fieldtui.screens.base import FieldScreen
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.bars import BarRow, PeriodBars
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
 
 BEHIND_SHOWN = 8  # names listed before "and N more"
@@ -29,6 +32,8 @@ BEHIND_SHOWN = 8  # names listed before "and N more"
 
 @dataclass(frozen=True, slots=True)
 class Counts:
+    """The dashboard's counts of stations, visits and batches."""
+
     stations: int
     drafts: int
     completed: int
@@ -82,7 +87,7 @@ class DashboardScreen(FieldScreen):
             )
             yield Static(id="dash-counts")
             yield Static(id="dash-behind")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
@@ -142,7 +147,7 @@ class DashboardScreen(FieldScreen):
             ]
         )
 
-        counts = self.counts(today)
+        counts = self.counts(today, refs, visits)
         queued = (
             tr(f"（{counts.queued} 个待发送）", f" ({counts.queued} queued)")
             if counts.queued
@@ -164,12 +169,22 @@ class DashboardScreen(FieldScreen):
         self.behind_ids = stations_behind_plan(refs, visits, plan, today)
         self.query_one("#dash-behind", Static).update(self.behind_text(self.behind_ids, plan))
 
-    def counts(self, today: dt.date) -> Counts:
+    def counts(
+        self,
+        today: dt.date,
+        all_refs: list[StationRef] | None = None,
+        all_visits: list[VisitRef] | None = None,
+    ) -> Counts:
+        """The counts line; ``reload`` passes the rows it has just read, so they are read once."""
         svc = self.svc
         c, store = svc.campaign, svc.store
-        refs = [r for r in store.stations.refs() if r.in_scope(today)]
+        if all_refs is None:
+            all_refs = store.stations.refs()
+        if all_visits is None:
+            all_visits = store.assessments.visit_refs(c.id)
+        refs = [r for r in all_refs if r.in_scope(today)]
         ids = {r.id for r in refs}
-        visits = [v for v in store.assessments.visit_refs(c.id) if v.station_id in ids]
+        visits = [v for v in all_visits if v.station_id in ids]
         counting = counting_visits(visits, today)
         outcomes = store.assessments.outcomes(c.id)
         passed = sum(1 for v in counting.values() if v.passed)
@@ -196,15 +211,13 @@ class DashboardScreen(FieldScreen):
         if not ids:
             return tr("没有落后于计划月份的服务站。", "No station is behind its planned month.")
         lang = self.svc.lang
-        stations = {s.id: s for s in self.svc.store.stations.all()}
-        ordered = sorted(
-            ids, key=lambda i: (plan.get(i, ""), stations[i].name if i in stations else "")
-        )
+        stations = self.svc.store.stations.names()
+        ordered = sorted(ids, key=lambda i: (plan.get(i, ""), stations.get(i, "")))
         names = [
             escape(
-                f"{short_name(stations[i].name)}（{month_long(plan[i], lang)}）"
+                f"{short_name(stations[i])}（{month_long(plan[i], lang)}）"
                 if lang != "en"
-                else f"{short_name(stations[i].name)} ({month_long(plan[i], lang)})"
+                else f"{short_name(stations[i])} ({month_long(plan[i], lang)})"
             )
             for i in ordered[:BEHIND_SHOWN]
             if i in stations

@@ -9,11 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fieldtui.screens.context import services
 from fieldtui.screens.keyhelp import keys_text, scope_actions, scope_label
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.footer import KeyFooter
 
 
 def screen_scope(screen: Screen[Any], mode: str) -> str:
@@ -52,7 +53,7 @@ class HelpScreen(ModalScreen[None]):
                         continue
                     yield Static(self.table(group), classes="help-keys")
             if app_scope != "app":  # the settings and the palette are the township app's
-                yield Footer()
+                yield KeyFooter()
                 return
             keymap = svc.settings.keymap()
             settings_key = keys_text(self.app, keymap, "app.settings")
@@ -67,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
                 id="help-hint",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()
 
     def table(self, scope: str) -> Table:
         svc = services(self)

@@ -16,11 +16,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from fieldtui.screens.context import services
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.fields import FieldInput
+from fieldtui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from fieldtui.domain.ledger_table import ImportPlan
@@ -60,7 +61,7 @@ class ImportDialog(ModalScreen[bool]):
             with VerticalScroll(id="import-report-box"):
                 yield Static(tr("尚未检查。", "Not checked yet."), id="import-report", markup=False)
             yield Static(id="import-state", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#import-path", Input))

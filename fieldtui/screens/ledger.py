@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from fieldtui.domain.ledger import Station, StationInput
 from fieldtui.domain.progress import counting_visits
@@ -26,6 +26,7 @@ from fieldtui.screens.station_form import StationForm, role_label
 from fieldtui.store.db import StoreError
 from fieldtui.widgets.confirm import ConfirmModal
 from fieldtui.widgets.fields import FieldInput
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.table import Column, FastTable, Row
 
 # The state of a station's counting visit (latest complete visit on or before today).
@@ -122,7 +123,7 @@ class LedgerScreen(FieldScreen):
             id="ledger-table",
         )
         yield Static(id="ledger-status", classes="status-line")
-        yield Footer()
+        yield KeyFooter()
 
     def columns(self) -> list[Column]:
         tr = self.tr

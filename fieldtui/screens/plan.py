@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from fieldtui.domain.progress import counting_visits, progress
@@ -25,6 +25,7 @@ from fieldtui.screens.context import services
 from fieldtui.screens.dashboard import short_name
 from fieldtui.screens.keys import scoped
 from fieldtui.store.db import StoreError
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
 from fieldtui.widgets.table import Column, FastTable, Row
 
@@ -76,7 +77,7 @@ class PlanScreen(FieldScreen):
         )
         yield Static(id="plan-legend", classes="status-line")
         yield Static(id="plan-periods")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def grid(self) -> FastTable:
@@ -271,7 +272,7 @@ class MonthPicker(ModalScreen[str | None]):
                 id="picker-months",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -19,7 +19,7 @@ commit, and the frame is never held up by an fsync.
 
 Drawing: the sheet, the summary and the status line are Line-API widgets that repaint only the
 lines that changed, never the layout (see fieldtui/widgets/rubric_sheet.py and the benchmark in
-benchmarks/scoring_keys.py).
+benchmarks/keys.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from fieldtui.domain.assessment import Assessment
 from fieldtui.domain.editing import (
@@ -65,6 +64,7 @@ from fieldtui.screens.scoring_modals import (
 )
 from fieldtui.store.assessments import Assessments
 from fieldtui.store.writer import WRITE_ERRORS, Job, Writer
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.rubric_sheet import RubricSheet, fmt_score
 from fieldtui.widgets.score_bar import InfoLine, ScoreSummary
 
@@ -88,7 +88,7 @@ def tune_gc() -> None:
     stalls a frame for ~100 ms every ~20 keys. What is alive after start-up lives for the whole
     session, so it moves to the permanent generation and is never walked again; a full collection
     then waits for 1,000 older-generation ones. Measured: RSS after 3,000 keys stays within 10 %
-    of RSS after 100 (benchmarks/scoring_keys.py). The app may call this itself after start-up.
+    of RSS after 100 (benchmarks/memory.py). The app may call this itself after start-up.
     """
     global _gc_tuned
     if _gc_tuned:
@@ -191,7 +191,7 @@ class ScoringScreen(Screen[None]):
         yield RubricSheet(id="sheet")
         yield ScoreSummary(id="summary")
         yield InfoLine(id="scoring-status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def sheet(self) -> RubricSheet:

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from fieldtui.actions import ACTIONS, BY_ID, Action
 from fieldtui.screens.base import FieldScreen
@@ -24,6 +24,7 @@ from fieldtui.screens.keyhelp import effective_keys, keys_text, scope_label
 from fieldtui.screens.keys import scoped
 from fieldtui.settings import SCHEMA, Secret, Settings, SettingsError, check_value
 from fieldtui.widgets.fields import FieldInput
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
 from fieldtui.widgets.table import Column, FastTable, Row
 
@@ -151,7 +152,7 @@ class SettingsScreen(FieldScreen):
                 ],
                 id="settings-keys",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def _widget(self, key: str) -> Input | Select[str]:
         svc = self.svc
@@ -384,7 +385,7 @@ class KeyEditor(ModalScreen[str | None]):
                 id="key-hint",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#key-input", Input))

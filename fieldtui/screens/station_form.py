@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 from textual.widgets.select import NoSelection
 
 from fieldtui.domain.ledger import (
@@ -25,6 +25,7 @@ from fieldtui.domain.ledger import (
 from fieldtui.screens.context import services
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.fields import FieldInput
+from fieldtui.widgets.footer import KeyFooter
 
 FIELDS = (
     "name",
@@ -97,7 +98,7 @@ class StationForm(ModalScreen[StationInput | None]):
                 id="form-hint",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()
 
     def _widget(self, name: str) -> Input | Select[str]:
         svc = services(self)

@@ -6,11 +6,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fieldtui.screens.context import services
 from fieldtui.screens.keyhelp import keys_text
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.footer import KeyFooter
 
 CHOICES = ("import", "add", "demo")
 
@@ -73,7 +74,7 @@ class WelcomeScreen(ModalScreen[str | None]):
                 id="welcome-hint",
                 markup=False,
             )
-        yield Footer()
+        yield KeyFooter()
 
     def action_import(self) -> None:
         self.dismiss("import")

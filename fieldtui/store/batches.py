@@ -7,8 +7,6 @@ queued, sent, acknowledged, the receipt and the last error.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -83,7 +81,7 @@ class Batches:
                 queued_at=r["queued_at"],
                 sent_at=r["sent_at"],
                 acknowledged_at=r["acknowledged_at"],
-                receipt=json.loads(r["receipt"]) if r["receipt"] else None,
+                receipt=_receipt(r["receipt"]),
                 attempts=r["attempts"],
                 last_error=r["last_error"],
                 last_error_at=r["last_error_at"],
@@ -131,6 +129,8 @@ class Batches:
 
     def body(self, batch_id: str) -> bytes:
         """The sealed bytes, checked against their stored SHA-256."""
+        import hashlib
+
         row = self.conn.execute(
             "SELECT body, digest FROM batches WHERE id=?", (batch_id,)
         ).fetchone()
@@ -145,6 +145,8 @@ class Batches:
         return body
 
     def file_data(self, file_id: int) -> bytes:
+        import hashlib
+
         row = self.conn.execute(
             "SELECT data, sha256 FROM batch_files WHERE id=?", (file_id,)
         ).fetchone()
@@ -184,6 +186,8 @@ class Batches:
         ``build(supersedes)`` seals the batch; it runs inside the write transaction, so two
         processes sealing at once cannot both add one. Returns (batch, created).
         """
+        import hashlib
+
         with transaction(self.conn):
             row = self.conn.execute(
                 "SELECT id, content_hash FROM batches WHERE campaign_id=? AND period=? "
@@ -215,6 +219,8 @@ class Batches:
         self, batch_id: str, name: str, kind: str, mime: str, data: bytes
     ) -> tuple[BatchFile, bool]:
         """Attach a file; the same bytes attached again are kept once. Returns (file, added)."""
+        import hashlib
+
         digest = hashlib.sha256(data).hexdigest()
         with transaction(self.conn):
             if (
@@ -276,6 +282,8 @@ class Batches:
         )
 
     def acknowledge(self, batch_id: str, receipt: dict[str, object]) -> None:
+        import json
+
         text = json.dumps(receipt, ensure_ascii=False, sort_keys=True)
         self._set(
             batch_id,
@@ -283,3 +291,13 @@ class Batches:
             "receipt=?, last_error=NULL, last_error_at=NULL, blocked=0",
             (now_iso(), now_iso(), text),
         )
+
+
+def _receipt(text: str | None) -> dict[str, object] | None:
+    """The stored receipt (JSON), or None. json is imported here: the app's start reads batches."""
+    if not text:
+        return None
+    import json
+
+    receipt: dict[str, object] = json.loads(text)
+    return receipt

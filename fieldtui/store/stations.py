@@ -44,11 +44,15 @@ class Stations:
         return [row_to_station(r) for r in self.conn.execute(sql + " ORDER BY id")]
 
     def refs(self) -> list[StationRef]:
-        rows = self.conn.execute("SELECT id, archived FROM stations ORDER BY id")
-        return [
-            StationRef(r["id"], dt.date.fromisoformat(r["archived"]) if r["archived"] else None)
-            for r in rows
-        ]
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: every station is read when a screen opens
+        rows = cur.execute("SELECT id, archived FROM stations ORDER BY id")
+        date = dt.date.fromisoformat
+        return [StationRef(i, date(archived) if archived else None) for i, archived in rows]
+
+    def names(self) -> dict[int, str]:
+        """Every station's name by id (archived ones too): for lists that show a few names."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, name FROM stations")}
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM stations").fetchone()[0])

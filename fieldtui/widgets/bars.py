@@ -22,6 +22,8 @@ MARK = "┃"
 
 @dataclass(frozen=True, slots=True)
 class BarRow:
+    """One period's line of the dashboard's bars."""
+
     label: str
     target: float
     planned: float | None

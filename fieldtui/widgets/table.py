@@ -110,6 +110,7 @@ class FastTable(ScrollView, can_focus=True):
         self._query = ""
         self._cursor = 0
         self._line_cache: dict[int, Strip] = {}
+        self._base_style_cache: Style | None = None
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -279,9 +280,21 @@ class FastTable(ScrollView, can_focus=True):
         return sum(self.widths) + 2 * len(self.widths)
 
     def _update_virtual_size(self) -> None:
+        """Set the scrollable size after the rows shown changed.
+
+        ``virtual_size`` is a reactive that lays the whole screen out again when it changes, and a
+        filter key changes it nearly every time (the number of matches): that layout pass cost
+        more than the filtering. The table's own size does not depend on its content, so only the
+        scrollbars follow (as Textual does for a size change without layout,
+        ``Widget._size_updated``); a scrollbar appearing or going still lays the screen out, through
+        its own reactive.
+        """
         size = Size(self.line_width, len(self._visible) + 1)
-        if size != self.virtual_size:
-            self.virtual_size = size
+        if size == self.virtual_size:
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        if self.is_mounted:
+            self._scroll_update(size)
 
     def _scroll_cursor_into_view(self) -> None:
         height = self.scrollable_content_region.height - 1  # minus the header
@@ -331,10 +344,17 @@ class FastTable(ScrollView, can_focus=True):
             segments.append(Segment(" ", style))
         return Strip(Segment.apply_style(segments, style), self.line_width)
 
+    @property
+    def _base_style(self) -> Style:
+        """The table's own style (``rich_style`` walks every ancestor: once, not per line)."""
+        if self._base_style_cache is None:
+            self._base_style_cache = self.rich_style
+        return self._base_style_cache
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style
         if y == 0:
             header = base + self.get_component_rich_style("fasttable--header")
             strip = self._cells_strip([c.label for c in self.columns], header)
@@ -360,4 +380,5 @@ class FastTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base_style_cache = None
         self._line_cache.clear()

@@ -176,3 +176,40 @@ async def test_score_key_opens_scoring_for_the_station(
         await pilot.press("f3", "r")
         await pilot.pause()
         assert app.current_mode == "scoring"
+
+
+async def test_typing_in_the_filter_lays_nothing_out_and_the_scrollbar_follows(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    """A filter key repaints the input and the table; it lays the screen out again only when
+    the table's scrollbar appears or goes (widgets/fields.py, widgets/table.py)."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        layouts: list[int] = []
+        real = screen._refresh_layout
+
+        def counting(*args: object, **kwargs: object) -> None:
+            layouts.append(1)
+            real(*args, **kwargs)  # type: ignore[arg-type]
+
+        screen._refresh_layout = counting  # type: ignore[method-assign]
+        t = table(app)
+        assert t.show_vertical_scrollbar  # 24 stations, 14 lines
+        await pilot.press("slash")  # the focus moves: restyled and laid out, once
+        await pilot.pause()
+        layouts.clear()
+        await pilot.press(*"c")  # many matches still: the scrollbar stays
+        await pilot.pause()
+        assert t.row_count > 14 and t.show_vertical_scrollbar
+        assert layouts == []
+        await pilot.press("backspace", *"yf")  # few matches: the scrollbar goes, a layout
+        await pilot.pause()
+        assert 0 < t.row_count < 14 and not t.show_vertical_scrollbar
+        assert len(layouts) >= 1
+        await pilot.press("backspace", "backspace")
+        await pilot.pause()
+        assert t.row_count == DEMO_STATIONS and t.show_vertical_scrollbar
+        assert t.max_scroll_y == DEMO_STATIONS + 1 - t.scrollable_content_region.height

@@ -262,3 +262,51 @@ def test_start_path_imports_nothing_heavy(home: Path) -> None:
         [PYTHON, "-c", probe], capture_output=True, text=True, env=subprocess_env(), check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], {}),
+        (["--home", "/h"], {"home": "/h"}),
+        (["--home=/h", "--lang", "en"], {"home": "/h", "lang": "en"}),
+        (["--lang=zh"], {"lang": "zh"}),
+    ],
+)
+def test_a_command_line_that_only_starts_the_app_skips_the_parser(
+    argv: list[str], expected: dict[str, str]
+) -> None:
+    from fieldtui.cli import app_only
+
+    args = app_only(argv)
+    assert args is not None and vars(args) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["demo"],
+        ["--home", "/h", "locate"],
+        ["--help"],
+        ["--version"],
+        ["--home"],
+        ["--lang", "fr"],
+        ["--ho", "/h"],
+        ["-h"],
+    ],
+)
+def test_anything_else_goes_to_the_parser(argv: list[str]) -> None:
+    from fieldtui.cli import app_only
+
+    assert app_only(argv) is None
+
+
+def test_a_bad_language_is_still_refused_by_the_parser(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fieldtui.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--lang", "fr"])
+    assert exc.value.code == 2
+    assert "fr" in capsys.readouterr().err

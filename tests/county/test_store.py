@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,25 @@ def test_serve_refuses_a_port_in_use_with_one_line(tmp_path: Path) -> None:
         taken.close()
     assert r.returncode == 2
     assert f"127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_listing_without_receipts_gives_the_same_batches(
+    tmp_path: Path, factory: BatchFactory
+) -> None:
+    """The report lists batches without their receipts (stored after the body, so reading them
+    reads every body); everything else is the same, and find() still has the receipt."""
+    campaigns = {factory.campaign.id: factory.campaign}
+    with open_county(tmp_path) as store:
+        store.add_unit(A, "2023-06-01T00:00:00+08:00")
+        for period in ("2023Q1", "2023Q2"):
+            submit(store, campaigns, factory.seal(A, period).body, source="import")
+        full = store.batches(factory.campaign.id)
+        light = store.batches(factory.campaign.id, receipts=False)
+        assert [b.receipt for b in light] == [None, None]
+        assert all(b.receipt and b.receipt["batch_id"] == b.batch_id for b in full)
+        assert [replace(b, receipt=None) for b in full] == light
+        found = store.find(full[0].batch_id)
+        assert found is not None and found.receipt == full[0].receipt
 
 
 def test_a_version_1_database_is_migrated_with_its_batches_kept(

@@ -17,10 +17,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from fieldtui.domain.review import Comparison
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.footer import KeyFooter
 
 
 def g(x: float | None) -> str:
@@ -59,7 +60,7 @@ class CompareScreen(Screen[None]):
         yield Static(id="compare-title")
         yield Static(id="compare-totals")
         yield DataTable(id="items", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         c = self.comparison

@@ -20,11 +20,12 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from fieldtui.county.views import PeriodView, TownshipRow, default_period, period_view
 from fieldtui.domain.review import verdict_label
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
 
 MARK_BEHIND = "✗"
@@ -79,7 +80,7 @@ class CountyOverviewScreen(Screen[None]):
         yield DataTable(id="townships", cursor_type="row", zebra_stripes=False)
         yield Static(id="batches-head")
         yield DataTable(id="batches", cursor_type="row", show_cursor=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         app = self.app_

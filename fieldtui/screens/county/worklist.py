@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from fieldtui.county import reviews
 from fieldtui.county.views import default_period, worklist_json
@@ -26,6 +26,7 @@ from fieldtui.domain.errors import Refusal
 from fieldtui.domain.review import verdict_label
 from fieldtui.screens.county.forms import DrawModal, DrawRequest, VerdictModal, VerdictRequest
 from fieldtui.screens.keys import scoped
+from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
 
 CHANGED = "⚠"
@@ -71,7 +72,7 @@ class WorklistScreen(Screen[None]):
         yield Static(id="draw-head")
         yield DataTable(id="entries", cursor_type="row")
         yield Static(id="worklist-status", classes="status-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if not self.label:
