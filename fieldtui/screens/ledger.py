@@ -216,7 +216,10 @@ class LedgerScreen(FieldScreen):
         shown = (
             tr(f"显示 {t.row_count} / {t.total_count}", f"showing {t.row_count} of {t.total_count}")
             if t.row_count != t.total_count
-            else tr(f"共 {t.total_count} 个服务站", f"{t.total_count} stations")
+            else tr(
+                f"共 {t.total_count} 个服务站",
+                f"{t.total_count} station{'' if t.total_count == 1 else 's'}",
+            )
         )
         # One line of fixed height: no need to lay the screen out again on every key.
         self.query_one("#ledger-status", Static).update(

@@ -208,7 +208,9 @@ class StationPicker(ModalScreen[Pick | None]):
         if options:
             ol.highlighted = 0
         more = len(idx) - MAX_SHOWN
-        count = _tr(self, f"{len(idx)} 个服务站", f"{len(idx)} stations")
+        count = _tr(
+            self, f"{len(idx)} 个服务站", f"{len(idx)} station{'' if len(idx) == 1 else 's'}"
+        )
         if more > 0:
             count += _tr(self, f"（只列出前 {MAX_SHOWN} 个）", f" (first {MAX_SHOWN} shown)")
         self.query_one("#picker-count", Static).update(Content(count), layout=False)

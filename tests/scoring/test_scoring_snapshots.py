@@ -104,23 +104,33 @@ def test_completed_visit_160x48(home: Path, snap_compare: SnapCompare, lang: str
     assert snap_compare(Harness(home, lang), terminal_size=(160, 48), run_before=run)
 
 
-def test_picker_80x24(home: Path, snap_compare: SnapCompare) -> None:
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+LANGS = pytest.mark.parametrize("lang", ["zh", "en"])
+
+
+@SIZES
+@LANGS
+def test_picker(home: Path, snap_compare: SnapCompare, lang: str, size: tuple[int, int]) -> None:
     """The station picker over the screen: the filter holds "cl" and the list shows only
-    长乐社区退役军人服务站 (matched by its pinyin initials) with "未评 · Enter 新建访查"; the count
-    line says 1 个服务站; the key hints are at the bottom."""
+    长乐社区退役军人服务站 (matched by its pinyin initials) with its state (未评 · Enter 新建访查, or
+    "not assessed" in English); the count line says one station; the key hints are at the bottom."""
 
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         await pilot.press("c", "l")
         await no_blink(pilot)
 
-    assert snap_compare(Harness(home), terminal_size=(80, 24), run_before=run)
+    assert snap_compare(Harness(home, lang), terminal_size=size, run_before=run)
 
 
-def test_confirm_complete_80x24(home: Path, snap_compare: SnapCompare) -> None:
-    """The confirmation before locking, in English: the station and date, "Total 99 (base 99 +
-    bonus 0): passes." (item 1 was given zero), that afterwards only a revision can change it, and the keys (Enter or y:
-    yes, n or Esc: no)."""
+@SIZES
+@LANGS
+def test_confirm_complete(
+    home: Path, snap_compare: SnapCompare, lang: str, size: tuple[int, int]
+) -> None:
+    """The confirmation before locking: the station and date, the total 99 (base 99 + bonus 0)
+    and that it passes (item 1 was given zero), that afterwards only a revision can change it,
+    and the keys (Enter or y: yes, n or Esc: no). Text in the chosen language."""
 
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.pause()
@@ -128,14 +138,18 @@ def test_confirm_complete_80x24(home: Path, snap_compare: SnapCompare) -> None:
         await pilot.press("n", "y", "f", "c")
         await settle(pilot)
 
-    assert snap_compare(Harness(home, "en"), terminal_size=(80, 24), run_before=run)
+    assert snap_compare(Harness(home, lang), terminal_size=size, run_before=run)
 
 
-def test_bonus_panel_80x24(home: Path, snap_compare: SnapCompare) -> None:
-    """The bonus panel in Chinese with one entry listed (58, 省部级…, 3, its matter), "加分合计：3",
-    the form (item 58, level, an empty matter field) and the key hints; behind it the status line
-    says 加分项已保存：第 58 项."""
+@SIZES
+@LANGS
+def test_bonus_panel(
+    home: Path, snap_compare: SnapCompare, lang: str, size: tuple[int, int]
+) -> None:
+    """The bonus panel with one entry listed (58, the provincial level, 3, its matter), the bonus
+    total 3, the form (item 58, level, an empty matter field) and the key hints; behind it the
+    status line says the bonus entry for item 58 was saved. Text in the chosen language."""
     run = scene(
         ("b", "tab", "enter", "down", "enter", "tab", *"经验做法获省级简报刊发", "enter"), no_blink
     )
-    assert snap_compare(Harness(home), terminal_size=(80, 24), run_before=run)
+    assert snap_compare(Harness(home, lang), terminal_size=size, run_before=run)
