@@ -123,6 +123,10 @@ async def main() -> None:
             await pilot.press(*keys)
             await asyncio.sleep(rng.uniform(0.0, 0.02))
         log("all-done")
+        # Every station is complete (a long full-count run gets here): wait for the kill like
+        # an officer who left the app open, so every run ends the same way.
+        while True:
+            await asyncio.sleep(1)
 
 
 if __name__ == "__main__":

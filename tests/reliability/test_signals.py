@@ -83,9 +83,19 @@ def key_shown(t: AppInShell, key: str, timeout: float = 10) -> None:
         time.sleep(0.01)
 
 
-def scored_on_screen(t: AppInShell) -> int:
-    m = re.search(r"scored (\d+)/57", t.screen())
-    assert m is not None, t.screen()
+def scored_on_screen(t: AppInShell, settle: float = 0.3, timeout: float = 10) -> int:
+    """The count the screen shows once it has stopped changing: a capture can fall between the
+    frame that marks the row and the one that updates the totals."""
+    end = time.monotonic() + timeout
+    screen = t.screen()
+    while True:
+        time.sleep(settle)
+        again = t.screen()
+        if again == screen or time.monotonic() > end:
+            break
+        screen = again
+    m = re.search(r"scored (\d+)/57", screen)
+    assert m is not None, screen
     return int(m.group(1))
 
 
