@@ -108,6 +108,7 @@ def test_a_refused_scan_is_shown_with_the_servers_message_and_not_retried(
 
     _configure(home, real_county.url, real_county.tokens[UNIT])
     code, rep = send(home, "--quarter", "2023Q2")
+    assert code == 0
     bid = rep["batches"][0]["batch_id"]
     other = PDF + b"another scan"
     r = httpx.put(
