@@ -526,7 +526,7 @@ def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
                 out.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise CliError(ctx.t(f"{out}：无法创建文件夹（{exc.strerror or exc}）",
-                                     f"{out}: cannot create the folder ({exc.strerror or exc})"))  # fmt: skip
+                                     f"{out}: cannot create the folder ({exc.strerror or exc})")) from None  # fmt: skip
             for f in files:
                 if not is_safe_filename(f.name, max_bytes=255):  # stored names are; be sure
                     raise CliError(f"{f.name!r}: not a safe file name")
@@ -536,7 +536,7 @@ def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
                 except OSError as exc:
                     raise CliError(ctx.t(f"{target}：无法写入（{exc.strerror or exc}），原文件保留",
                                          f"{target}: cannot write ({exc.strerror or exc}); "
-                                         "any old file is kept"))  # fmt: skip
+                                         "any old file is kept")) from None  # fmt: skip
                 written.append(str(target))
     rows = [
         {"name": f.name, "mime": f.mime, "size": f.size, "sha256": f.sha256, "source": f.source,
