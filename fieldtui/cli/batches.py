@@ -162,7 +162,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
         return
     for b in batches:
         ctx.out(f"{b.period}  {b.id[:8]}  {b.sealed_at}  {b.stations:>4} {b.passed:>4}  "
-                f"{_state_text(ctx, b)}")  # fmt: skip
+                f"{_state_text(ctx, b)}  {b.scan_label(ctx.lang)}")  # fmt: skip
         if b.receipt:
             ctx.out(ctx.t(f"    回执：{b.receipt['received_at']} 县级已接收",
                           f"    receipt: received {b.receipt['received_at']}"))  # fmt: skip
@@ -170,7 +170,11 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
             zh, _, en = b.last_error.partition(" / ")
             ctx.out(f"    {ctx.t('最近错误', 'last error')}: {ctx.t(zh, en or zh)}")
         for f in b.files:
-            ctx.out(f"    {ctx.t('附件', 'file')}: {f.name} ({f.size} B)")
+            sent = ctx.t("县级已接收", "received") if f.sent else ctx.t("待上报", "not sent")
+            ctx.out(f"    {ctx.t('附件', 'file')}: {f.name} ({f.size} B, {sent})")
+            if f.last_error and not f.sent:
+                zh, _, en = f.last_error.partition(" / ")
+                ctx.out(f"      {ctx.t('最近错误', 'last error')}: {ctx.t(zh, en or zh)}")
 
 
 @_lang_errors
@@ -277,6 +281,9 @@ def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
             line = ctx.t(f"[{p.index}/{p.total}] 上报 {p.period} {p.batch_id[:8]}（第 {p.attempt} 次）",
                          f"[{p.index}/{p.total}] sending {p.period} {p.batch_id[:8]} "
                          f"(try {p.attempt})")  # fmt: skip
+        elif p.event == "sending_file":
+            line = ctx.t(f"[{p.index}/{p.total}] 上传扫描件 {p.detail}（第 {p.attempt} 次）",
+                         f"[{p.index}/{p.total}] uploading scan {p.detail} (try {p.attempt})")  # fmt: skip
         elif p.event == "retrying":
             line = ctx.t(f"    {p.wait:.1f} 秒后重试：{p.text('zh')}",
                          f"    retrying in {p.wait:.1f} s: {p.text('en')}")  # fmt: skip
@@ -300,8 +307,10 @@ def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
             if o.receipt:
                 ctx.out(ctx.t(f"    回执时间 {o.receipt['received_at']}",
                               f"    received {o.receipt['received_at']}"))  # fmt: skip
-    if report.count(FAILED):
+            for f in o.files:
+                ctx.out(f"    {f.name}: {f.text(ctx.lang)}")
+    if report.count(FAILED) or report.file_count(FAILED):
         return SEND_REFUSED
-    if report.count(PENDING):
+    if report.count(PENDING) or report.file_count(PENDING):
         return SEND_PENDING
     return SEND_OK

@@ -117,6 +117,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_report)
 
+    p = csub.add_parser(
+        "files", parents=[common], help="the files received with a batch (the stamped scans)"
+    )
+    p.add_argument("batch", metavar="BATCH_ID", help="the batch id (or a unique prefix)")
+    p.add_argument("--out", help="write the files into this folder")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_files)
+
     p = csub.add_parser("openapi", parents=[common], help="print or write the OpenAPI document")
     p.add_argument("--out", help="write it to this file")
     p.set_defaults(handler=cmd_openapi)
@@ -340,9 +348,11 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
                         "unit": r["unit"],
                         "period": r["period"],
                         "received_at": r["received_at"],
+                        "files": [_import_scan(store, r["batch_id"], f) for f in cand.files],
                     }
                 )
     refused = sum(1 for r in results if r["status"] == "refused")
+    refused_files = sum(1 for r in results for f in r.get("files", ()) if f["status"] == "refused")
     if args.json:
         ctx.emit_json(
             {
@@ -350,6 +360,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
                 "stored": sum(1 for r in results if r["status"] == "stored"),
                 "duplicates": sum(1 for r in results if r["status"] == "duplicate"),
                 "refused": refused,
+                "files_refused": refused_files,
             }
         )
     else:
@@ -369,7 +380,43 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
                           f"refused {r['file']}{where}: {r['message']}"),
                     file=sys.stderr,
                 )  # fmt: skip
-    return 2 if refused else 0
+            for f in r.get("files", ()):
+                if f["status"] == "stored":
+                    ctx.out(ctx.t(f"    已接收盖章扫描件 {f['name']}",
+                                  f"    stored the stamped scan {f['name']}"))  # fmt: skip
+                elif f["status"] == "duplicate":
+                    ctx.out(ctx.t(f"    盖章扫描件已有，不重复接收：{f['name']}",
+                                  f"    scan already received, not stored twice: {f['name']}"))  # fmt: skip
+                else:
+                    print(ctx.t(f"    拒收扫描件 {f['name']}：{f['message']}",
+                                f"    refused the scan {f['name']}: {f['message']}"),
+                          file=sys.stderr)  # fmt: skip
+    return 2 if refused or refused_files else 0
+
+
+def _import_scan(store: Any, batch_id: str, scan: Any) -> dict[str, Any]:
+    """A scan carried by an imported file, through the push's checks and storage. Its name is
+    kept unless the batch already has another file under it (then ``name_2``...)."""
+    from fieldtui.county.intake import Rejection, check_file, store_file
+    from fieldtui.domain.batch import FILE_NAME_MAX_BYTES
+    from fieldtui.domain.filenames import NameAllocator, split_name
+
+    name = scan.name
+    taken = {f.name: f.sha256 for f in store.files_of(batch_id)}
+    if name in taken and taken[name] != scan.sha256:
+        stem, ext = split_name(name)
+        name = NameAllocator(FILE_NAME_MAX_BYTES, tuple(taken)).take(stem, ext, fallback="scan")
+    try:
+        checked = check_file(name, scan.data, declared_digest=scan.sha256)
+        outcome = store_file(store, batch_id, checked, source="import")
+    except Rejection as rej:
+        return {"name": name, "sha256": scan.sha256, "status": "refused", "error": rej.code,
+                "message": rej.message}  # fmt: skip
+    return {
+        "name": outcome.receipt["name"],
+        "sha256": scan.sha256,
+        "status": "stored" if outcome.created else "duplicate",
+    }
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -387,7 +434,8 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> None:
     with _store(ctx) as store:
         units = [u.name for u in store.units()]
         batches = store.batches(campaign.id, receipts=False)
-    report = county_report(campaign, units, batches, china_now(), args.quarter)
+        files = store.file_counts()
+    report = county_report(campaign, units, batches, china_now(), args.quarter, files)
     if args.json:
         ctx.emit_json(report)
         return
@@ -426,7 +474,7 @@ def _print_report(ctx: Context, report: dict[str, Any]) -> None:
             (t("镇乡", "township"), 16, "<"), (t("服务站", "stations"), 8, ">"),
             (t("达标", "passed"), 6, ">"), (t("达标率", "rate"), 6, ">"),
             (t("需达标", "needed"), 6, ">"), (t("状态", "state"), 6, "<"),
-            (t("报送时间", "submitted"), 16, "<"),
+            (t("盖章扫描件", "scan"), 10, "<"), (t("报送时间", "submitted"), 16, "<"),
         ))  # fmt: skip
         for r in p["townships"]:
             state = t("达到", "met") if r["met"] else t("未达", "behind")
@@ -438,6 +486,7 @@ def _print_report(ctx: Context, report: dict[str, Any]) -> None:
             ctx.out("  " + _cells(
                 (r["unit"], 16, "<"), (str(r["stations"]), 8, ">"), (str(r["passed"]), 6, ">"),
                 (_pct(r["rate"]), 6, ">"), (str(r["needed"]), 6, ">"), (state, 6, "<"),
+                (t("已收到", "received") if r["scan"] else t("未收到", "none"), 10, "<"),
                 (r["submitted_at"][:16].replace("T", " "), 16, "<"), (late, 0, "<"),
             ))  # fmt: skip
         for unit in p["missing"]:
@@ -445,10 +494,68 @@ def _print_report(ctx: Context, report: dict[str, Any]) -> None:
         state = t("达到", "met") if c["met"] else t("未达", "behind")
         ctx.out(t(f"  全县：{c['townships']} 个镇乡报送，服务站 {c['stations']}，达标 {c['passed']}，"
                   f"达标率 {_pct(c['rate'])}（需 {c['needed']}），{state}；"
-                  f"未报送 {len(p['missing'])}，逾期 {c['late']}",
+                  f"未报送 {len(p['missing'])}，逾期 {c['late']}，已收到盖章扫描件 {c['scans']}",
                   f"  county: {c['townships']} townships reported, {c['stations']} stations, "
                   f"{c['passed']} passed, rate {_pct(c['rate'])} (needs {c['needed']}), {state}; "
-                  f"missing {len(p['missing'])}, late {c['late']}"))  # fmt: skip
+                  f"missing {len(p['missing'])}, late {c['late']}, stamped scans {c['scans']}"))  # fmt: skip
+
+
+def _find_batch(ctx: Context, store: Any, ref: str) -> Any:
+    found = store.find(ref)
+    if found is None and len(ref) >= 4:
+        ids = [b.batch_id for b in store.batches(receipts=False) if b.batch_id.startswith(ref)]
+        found = store.find(ids[0]) if len(ids) == 1 else None
+    if found is None:
+        raise CliError(ctx.t(f"县级没有收到批次 {ref}", f"no batch {ref} was received"))
+    return found
+
+
+def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
+    """List the files received with a batch; with --out write them (atomically, safe names)."""
+    from fieldtui.domain.filenames import is_safe_filename
+
+    written: list[str] = []
+    with _store(ctx) as store:
+        batch = _find_batch(ctx, store, args.batch)
+        files = store.files_of(batch.batch_id)
+        if args.out:
+            from fieldtui.settings import atomic_write
+
+            out = Path(args.out)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CliError(ctx.t(f"{out}：无法创建文件夹（{exc.strerror or exc}）",
+                                     f"{out}: cannot create the folder ({exc.strerror or exc})")) from None  # fmt: skip
+            for f in files:
+                if not is_safe_filename(f.name, max_bytes=255):  # stored names are; be sure
+                    raise CliError(f"{f.name!r}: not a safe file name")
+                target = out / f.name
+                try:
+                    atomic_write(target, store.file_data(f.id))
+                except OSError as exc:
+                    raise CliError(ctx.t(f"{target}：无法写入（{exc.strerror or exc}），原文件保留",
+                                         f"{target}: cannot write ({exc.strerror or exc}); "
+                                         "any old file is kept")) from None  # fmt: skip
+                written.append(str(target))
+    rows = [
+        {"name": f.name, "mime": f.mime, "size": f.size, "sha256": f.sha256, "source": f.source,
+         "received_at": f.received_at}
+        for f in files
+    ]  # fmt: skip
+    if args.json:
+        ctx.emit_json({"batch_id": batch.batch_id, "unit": batch.unit, "period": batch.period,
+                       "files": rows, "written": written})  # fmt: skip
+        return
+    ctx.out(f"{batch.unit} {batch.period} {batch.batch_id}")
+    if not files:
+        ctx.out(ctx.t("  没有收到盖章扫描件", "  no stamped scan received"))
+    for f in files:
+        how = ctx.t("上报", "pushed") if f.source == "push" else ctx.t("导入", "imported")
+        ctx.out(f"  {f.name}  {f.size} B  {f.mime}  {how} {f.received_at[:16].replace('T', ' ')}"
+                f"  sha256 {f.sha256[:12]}…")  # fmt: skip
+    for w in written:
+        ctx.out(ctx.t(f"已写入 {w}", f"written {w}"))
 
 
 def cmd_openapi(ctx: Context, args: argparse.Namespace) -> None:

@@ -11,6 +11,12 @@ Accepted files:
   ``*.sha256``: ``<hex>  <name>`` per line);
 - the ``.eml`` message: its ``.json`` and ``.zip`` attachments, as above.
 
+Scans of the stamped pages (PDF, PNG, JPEG by their first bytes) travel with the batch: in a zip
+with one batch, every scan the manifest lists (its SHA-256 verified with the rest); in an e-mail,
+every scan attachment its ``SHA256SUMS`` attachment lists with the same SHA-256 (a listed scan
+that does not match refuses the message; an unlisted one is not taken). They are stored through
+the same path as a pushed file (``intake.check_file`` + ``intake.store_file``).
+
 Sizes are bounded (a zip bomb or a huge attachment is refused before it is read whole).
 """
 
@@ -37,11 +43,54 @@ class UnreadableFile(Refusal):
 
 
 @dataclass(frozen=True, slots=True)
+class ScanFile:
+    """A scan carried with a batch, verified against the manifest's SHA-256."""
+
+    name: str  # as the county stores it: a safe name, the export's prefix taken off
+    data: bytes
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One batch body found in a file; ``where`` names it for messages."""
 
     where: str
     body: bytes
+    files: tuple[ScanFile, ...] = ()
+
+
+SCAN_MARK = (
+    "_盖章扫描件_"  # how the township's export names a scan: {unit}_{period}_盖章扫描件_{name}
+)
+
+
+def scan_name(member: str) -> str:
+    """The name a carried scan is stored under: the township's own name for it when the export's
+    prefix is recognised, made safe and short enough for the endpoint's limit."""
+    from fieldtui.domain.batch import FILE_NAME_MAX_BYTES
+    from fieldtui.domain.filenames import safe_filename, split_name
+
+    base = PurePosixPath(member.replace("\\", "/")).name
+    if SCAN_MARK in base:
+        base = base.split(SCAN_MARK, 1)[1]
+    stem, ext = split_name(base)
+    return safe_filename(stem, ext, max_bytes=FILE_NAME_MAX_BYTES, fallback="scan")
+
+
+def _scans(members: dict[str, bytes], listed: dict[str, str], where: str) -> tuple[ScanFile, ...]:
+    """The members that are scans and listed (verified) in a manifest."""
+    from fieldtui.domain.submission import sniff_scan
+
+    out = []
+    for name, data in members.items():
+        if sniff_scan(data) is None or name not in listed:
+            continue
+        digest = sha256_hex(data)
+        if digest != listed[name]:
+            raise UnreadableFile(f"{where}: {name} does not match its SHA-256 (changed or damaged)")
+        out.append(ScanFile(scan_name(name), data, digest))
+    return tuple(out)
 
 
 def _is_batch(data: bytes) -> bool:
@@ -120,6 +169,7 @@ def from_zip(data: bytes, where: str, limit: int) -> list[Candidate]:
         for n in members
         if PurePosixPath(n).name.lower() in MANIFEST_NAMES or n.lower().endswith(".sha256")
     ]
+    listed: dict[str, str] = {}
     for mname in manifests:
         pairs = _manifest_pairs(mname, members[mname])
         if not pairs:
@@ -136,6 +186,7 @@ def from_zip(data: bytes, where: str, limit: int) -> list[Candidate]:
                 raise UnreadableFile(
                     f"{where}: {fname} does not match its SHA-256 in {mname} (changed or damaged)"
                 )
+            listed[found] = digest
     out = [
         Candidate(f"{where}:{name}", body)
         for name, body in members.items()
@@ -143,6 +194,8 @@ def from_zip(data: bytes, where: str, limit: int) -> list[Candidate]:
     ]
     if not out:
         raise UnreadableFile(f"{where}: no batch JSON ({SCHEMA_ID}) in the zip")
+    if len(out) == 1:  # one period per zip: its scans are that batch's
+        out[0] = Candidate(out[0].where, out[0].body, _scans(members, listed, where))
     return out
 
 
@@ -152,6 +205,8 @@ def from_eml(data: bytes, where: str, limit: int) -> list[Candidate]:
 
     msg = BytesParser(policy=policy.default).parsebytes(data)
     out: list[Candidate] = []
+    loose: dict[str, bytes] = {}  # attachments that may be scans
+    listed: dict[str, str] = {}
     for part in msg.iter_attachments():
         name = part.get_filename() or ""
         payload = part.get_payload(decode=True)
@@ -165,8 +220,15 @@ def from_eml(data: bytes, where: str, limit: int) -> list[Candidate]:
             out.extend(from_zip(payload, label, limit))
         elif lower.endswith(".json") and _is_batch(payload):
             out.append(Candidate(label, payload))
+        elif "sha256sums" in lower or lower.endswith(".sha256"):
+            listed.update(_manifest_pairs(name, payload))
+        elif name:
+            loose[name] = payload
     if not out:
         raise UnreadableFile(f"{where}: the message has no batch attachment (.json or .zip)")
+    if len(out) == 1 and not out[0].files:  # the scans attached beside the one batch
+        c = out[0]
+        out[0] = Candidate(c.where, c.body, _scans(loose, listed, where))
     return out
 
 

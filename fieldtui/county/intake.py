@@ -15,8 +15,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldtui.county.store import ConflictingBatch, CountyStore
-from fieldtui.domain.batch import BatchError, BatchSummary, check_batch, parse_batch, sha256_hex
+from fieldtui.county.store import (
+    ConflictingBatch,
+    ConflictingFile,
+    CountyStore,
+    CountyStoreError,
+)
+from fieldtui.domain.batch import (
+    FILE_NAME_MAX_BYTES,
+    BatchError,
+    BatchSummary,
+    check_batch,
+    parse_batch,
+    sha256_hex,
+)
 from fieldtui.domain.errors import Refusal
 from fieldtui.domain.rubric import CHINA_TZ, Campaign
 from fieldtui.domain.schema import SchemaError
@@ -231,3 +243,92 @@ def submit(
     return store_checked(
         store, checked, source=source, token_id=token_id, received_at=received_at, dedup=dedup
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Files of a batch (the scan of the stamped pages): pushed with PUT .../files/{name}, or carried
+# by an imported zip or e-mail. Both take the same two steps.
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    name: str
+    mime: str
+    data: bytes
+    sha256: str
+
+
+def check_file_name(name: str) -> None:
+    """A file name the county stores as it is: safe on every file system. Raises 422."""
+    from fieldtui.domain.filenames import is_safe_filename
+
+    if not is_safe_filename(name, max_bytes=FILE_NAME_MAX_BYTES):
+        raise Rejection(
+            422,
+            "invalid_name",
+            "the file name must be a safe file name (no separators, no '..', no leading dot, "
+            f"no control characters, a lower-case extension, at most {FILE_NAME_MAX_BYTES} "
+            "bytes)",
+            "name",
+        )
+
+
+def check_file(name: str, data: bytes, *, declared_digest: str | None = None) -> CheckedFile:
+    """Step 1 (pure): name, size, digest, and a PDF/PNG/JPEG by its first bytes."""
+    from fieldtui.domain.submission import SCAN_MAX_BYTES, sniff_scan
+
+    check_file_name(name)
+    if len(data) > SCAN_MAX_BYTES:
+        raise Rejection(413, "too_large", f"the file is over the limit of {SCAN_MAX_BYTES} bytes")
+    digest = sha256_hex(data)
+    if declared_digest is not None and not hmac.compare_digest(declared_digest, digest):
+        raise Rejection(
+            422,
+            "digest_mismatch",
+            "the body does not match its Content-Digest: it was changed or cut short on the way",
+            "Content-Digest",
+        )
+    kind = sniff_scan(data)
+    if kind is None:
+        raise Rejection(
+            415,
+            "not_a_scan",
+            "the file is not a PDF, PNG or JPEG (judged by its first bytes)",
+        )
+    return CheckedFile(name, kind[0], data, digest)
+
+
+def store_file(
+    store: CountyStore,
+    batch_id: str,
+    checked: CheckedFile,
+    *,
+    source: str,
+    unit: str | None = None,
+    token_id: int | None = None,
+    received_at: str | None = None,
+) -> Accepted:
+    """Step 2 (database): the batch must be stored (404) and, for a push, the token's (403);
+    then the file and its receipt in one transaction. The same bytes again answer with the
+    original receipt; this name with other bytes is refused (422 ``conflicting_file``)."""
+    batch = store.find(batch_id)
+    if batch is None:
+        raise Rejection(404, "not_found", "no batch with this id was received")
+    if unit is not None and batch.unit != unit:
+        raise Rejection(403, "forbidden", "this batch belongs to another township", "batch_id")
+    try:
+        receipt, created = store.store_file(
+            batch_id,
+            checked.name,
+            checked.mime,
+            checked.data,
+            checked.sha256,
+            source=source,
+            token_id=token_id,
+            received_at=received_at or now_iso(),
+        )
+    except ConflictingFile as exc:
+        raise Rejection(422, "conflicting_file", str(exc), "name") from None
+    except CountyStoreError as exc:
+        raise Rejection(404, "not_found", str(exc)) from None
+    return Accepted(receipt, created)

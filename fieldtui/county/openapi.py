@@ -16,13 +16,19 @@ from fieldtui.domain.batch import (
     API_PATH,
     BATCH_SCHEMA,
     ERROR_SCHEMA,
+    FILE_LIST_SCHEMA,
+    FILE_NAME_MAX_BYTES,
+    FILE_RECEIPT_SCHEMA,
+    FILES_PATH,
     RECEIPT_SCHEMA,
     UUID_RE,
 )
 from fieldtui.domain.review import REVIEW_SCHEMA
+from fieldtui.domain.submission import SCAN_MAX_BYTES
 
 HEALTH_PATH = "/api/v1/health"
 REVIEW_PATH = API_PATH + "/{batch_id}/review"
+FILE_PATH = FILES_PATH + "/{name}"
 OPENAPI_PATH = "/openapi.json"
 
 # Every error code the endpoint answers with, so a client can show its own words for each.
@@ -35,11 +41,14 @@ ERROR_CODES: dict[str, str] = {
     "in_flight": "409: a request with the same Idempotency-Key is still being processed; retry",
     "too_large": "413: the body is over the server's limit",
     "unsupported_media_type": "415: the body must be sent as application/json",
+    "not_a_scan": "415: a batch file must be a PDF, PNG or JPEG (judged by its first bytes)",
+    "invalid_name": "422: a batch file's name is not a safe file name",
     "invalid_header": "422: Idempotency-Key or Content-Digest missing or malformed",
     "digest_mismatch": "422: the body does not match its Content-Digest (changed or truncated)",
     "key_mismatch": "422: the Idempotency-Key differs from the body's batch_id",
     "invalid_batch": "422: schema, campaign, rubric or totals wrong; `path` names the place",
     "conflicting_batch": "422: the batch id was already received with another digest; never retry",
+    "conflicting_file": "422: the batch has a file of this name with other bytes; never retry",
     "rate_limited": "429: too many requests; wait Retry-After seconds",
     "unavailable": "503: the county database is busy or failing; nothing was stored; retry",
 }
@@ -65,6 +74,20 @@ def document() -> dict[str, Any]:
     }
     receipt = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}
+    }
+    bearer_401 = _error(
+        "missing, malformed or unknown token",
+        {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
+    )
+    batch_id_param = {
+        "name": "batch_id",
+        "in": "path",
+        "required": True,
+        "description": "the batch id (the Idempotency-Key it was sent with)",
+        "schema": {"type": "string"},
+    }
+    file_receipt = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FileReceipt"}}}
     }
     codes = "\n".join(f"- `{k}` — {v}" for k, v in ERROR_CODES.items())
     return {
@@ -186,6 +209,95 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            FILE_PATH: {
+                "put": {
+                    "operationId": "putBatchFile",
+                    "summary": "Add a file to one of the token's batches (the stamped scan)",
+                    "description": (
+                        "The scan of the stamped pages (PDF, PNG or JPEG, judged by its first "
+                        f"bytes, at most {SCAN_MAX_BYTES} bytes) as the raw body. The batch must "
+                        "have been received and belong to the token's township. Idempotent: the "
+                        "same bytes again (under any name) return the original receipt (200, "
+                        "duplicate=true); this name with other bytes is refused (422 "
+                        "conflicting_file) and must not be retried; a new file gets 201. Retry "
+                        "408, 409, 429, 5xx and dropped connections."
+                    ),
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        batch_id_param,
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "description": (
+                                "a safe file name: no separators, no '..', no leading dot, no "
+                                "control characters, a lower-case extension, at most "
+                                f"{FILE_NAME_MAX_BYTES} bytes of UTF-8"
+                            ),
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "Content-Digest",
+                            "in": "header",
+                            "required": True,
+                            "description": "RFC 9530 digest of the body: sha-256=:<base64>:",
+                            "schema": {
+                                "type": "string",
+                                "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$",
+                            },
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "description": "the file's bytes, unchanged",
+                        "content": {
+                            "application/octet-stream": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "stored; the file's receipt", **file_receipt},
+                        "200": {
+                            "description": "already stored: the original receipt, duplicate=true",
+                            **file_receipt,
+                        },
+                        "401": bearer_401,
+                        "403": _error("the batch belongs to another township"),
+                        "404": _error("no batch with this id"),
+                        "408": _error("the body stalled or took too long"),
+                        "409": _error("the same file is still in flight; retry", retry_after),
+                        "413": _error("the file is over the limit"),
+                        "415": _error("not a PDF, PNG or JPEG"),
+                        "422": _error("bad name, digest header or digest, or a conflicting file"),
+                        "429": _error("too many requests", retry_after),
+                        "503": _error("database busy or failing; retry", retry_after),
+                    },
+                }
+            },
+            FILES_PATH: {
+                "get": {
+                    "operationId": "listBatchFiles",
+                    "summary": "The files received for one of the token's batches",
+                    "security": [{"bearer": []}],
+                    "parameters": [batch_id_param],
+                    "responses": {
+                        "200": {
+                            "description": "the receipts of the files, oldest first",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/FileList"}
+                                }
+                            },
+                        },
+                        "401": bearer_401,
+                        "403": _error("the batch belongs to another township"),
+                        "404": _error("no batch with this id"),
+                        "429": _error("too many requests", retry_after),
+                        "503": _error("database busy or failing; retry", retry_after),
+                    },
+                }
+            },
             HEALTH_PATH: {
                 "get": {
                     "operationId": "health",
@@ -215,6 +327,8 @@ def document() -> dict[str, Any]:
                 "Receipt": RECEIPT_SCHEMA.json_schema(),
                 "Error": ERROR_SCHEMA.json_schema(),
                 "Review": REVIEW_SCHEMA.json_schema(),
+                "FileReceipt": FILE_RECEIPT_SCHEMA.json_schema(),
+                "FileList": FILE_LIST_SCHEMA.json_schema(),
             },
         },
     }

@@ -10,6 +10,9 @@ documented in ``docs/cli.md``).
 - **Late.** A batch's submission time is its receipt time when pushed, its seal time when
   imported from an e-mail. A township is late for a period when its *first* submission for that
   period came after the due time (+08:00): a later correction does not make it late.
+- **Scan.** Whether the stamped scan arrived for the period: ``scan`` is true when any of the
+  township's batches of the period has a received file (pushed or imported), ``scan_files``
+  counts them. Without file counts (``files=None``) both say nothing was received.
 - **County rate.** Pooled over the townships that reported: sum of passed over sum of stations;
   the target is met when passed ≥ ceil(target × stations). No stations: rate None ("—").
 """
@@ -17,7 +20,7 @@ documented in ``docs/cli.md``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fieldtui.county.store import StoredBatch
@@ -47,7 +50,10 @@ def _rate(passed: int, stations: int) -> float | None:
 
 
 def period_report(
-    period: Period, units: Iterable[str], batches: Sequence[StoredBatch]
+    period: Period,
+    units: Iterable[str],
+    batches: Sequence[StoredBatch],
+    files: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     by_unit: dict[str, list[StoredBatch]] = {}
     for b in batches:
@@ -62,6 +68,7 @@ def period_report(
         first_at = _when(submitted_at(first))
         late = first_at > period.due
         needed = period.needed(cur.stations)
+        scans = sum((files or {}).get(b.batch_id, 0) for b in group)
         rows.append(
             {
                 "unit": unit,
@@ -81,6 +88,8 @@ def period_report(
                 "rate": _rate(cur.passed, cur.stations),
                 "needed": needed,
                 "met": cur.passed >= needed,
+                "scan": scans > 0,
+                "scan_files": scans,
             }
         )
     stations = sum(r["stations"] for r in rows)
@@ -97,6 +106,7 @@ def period_report(
         "county": {
             "townships": len(rows),
             "late": sum(1 for r in rows if r["late"]),
+            "scans": sum(1 for r in rows if r["scan"]),
             "stations": stations,
             "passed": passed,
             "rate": _rate(passed, stations),
@@ -113,8 +123,9 @@ def county_report(
     batches: Sequence[StoredBatch],
     now: dt.datetime,
     quarter: str | None = None,
+    files: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The whole report. Without ``quarter``: every period that is due or has batches."""
+    """The whole report (``files``: received files per batch id, CountyStore.file_counts). Without ``quarter``: every period that is due or has batches."""
     unit_list = sorted(set(units))
     mine = [b for b in batches if b.campaign_id == campaign.id]
     with_batches = {b.period for b in mine}
@@ -126,5 +137,5 @@ def county_report(
         "campaign": campaign.id,
         "generated_at": now.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
         "registered": unit_list,
-        "periods": [period_report(p, unit_list, mine) for p in periods],
+        "periods": [period_report(p, unit_list, mine, files) for p in periods],
     }

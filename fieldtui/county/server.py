@@ -35,9 +35,9 @@ from starlette.routing import Route
 from fieldtui.county.auth import bearer_token, match_token
 from fieldtui.county.intake import Accepted, Rejection, lookup, parse, store_checked, validate
 from fieldtui.county.limits import RateLimiter, ReadDeadline, retry_after
-from fieldtui.county.openapi import HEALTH_PATH, OPENAPI_PATH, REVIEW_PATH, document
+from fieldtui.county.openapi import FILE_PATH, HEALTH_PATH, OPENAPI_PATH, REVIEW_PATH, document
 from fieldtui.county.store import CountyStore, TokenHash
-from fieldtui.domain.batch import API_PATH, UUID_RE, parse_content_digest
+from fieldtui.domain.batch import API_PATH, FILES_PATH, UUID_RE, parse_content_digest
 from fieldtui.domain.rubric import Campaign
 
 log = logging.getLogger("fieldtui.county")
@@ -359,6 +359,186 @@ async def get_review(request: Request) -> Response:
     return JSONResponse(out)
 
 
+async def _authorize(request: Request, *, close: bool) -> TokenHash | Response:
+    """The client and token rate limits and the bearer token, exactly as the batch POST checks
+    them: the token's row, or the 429/401/503 to answer with."""
+    county: County = request.app.state.county
+    wait = county.ip_limits.take(_client(request))
+    if wait:
+        _note(request, error="rate_limited")
+        return _error(
+            Rejection(
+                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
+            ),
+            close=close,
+        )
+    token = bearer_token(request.headers.get("authorization"))
+    try:
+        found = None if token is None else await county.db(_match, county.store, token)
+    except sqlite3.Error as exc:
+        return _unavailable(request, exc)
+    token = None  # keep the secret out of locals from here on
+    if found is None:
+        _note(request, error="unauthorized")
+        return _error(
+            Rejection(
+                401,
+                "unauthorized",
+                "a valid township token is needed (Authorization: Bearer ...)",
+                headers={"WWW-Authenticate": "Bearer"},
+            ),
+            close=close,
+        )
+    _note(request, unit=found.unit)
+    wait = county.token_limits.take(found.id)
+    if wait:
+        _note(request, error="rate_limited")
+        return _error(
+            Rejection(
+                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
+            ),
+            close=close,
+        )
+    return found
+
+
+def _owned_batch(county: County, batch_id: str, unit: str) -> Rejection | None:
+    """On the database thread: None if ``batch_id`` is stored and belongs to ``unit``."""
+    batch = county.store.find(batch_id)
+    if batch is None:
+        return Rejection(404, "not_found", "no batch with this id was received")
+    if batch.unit != unit:
+        return Rejection(403, "forbidden", "this batch belongs to another township", "batch_id")
+    return None
+
+
+async def put_file(request: Request) -> Response:
+    """``PUT /api/v1/batches/{id}/files/{name}``: a file of one of the token's own batches (the
+    scan of the stamped pages), the raw bytes as the body. Checks, in order: the rate limits and
+    token (as the batch POST), declared size (413), batch id (404), name (422), Content-Digest
+    (422), the batch stored and the token's (404/403), the same file in flight (409); then the
+    body under the size limit (413), its digest (422) and its first bytes (415)."""
+    from fieldtui.county.intake import check_file, check_file_name, store_file
+    from fieldtui.domain.submission import SCAN_MAX_BYTES
+
+    county: County = request.app.state.county
+    found = await _authorize(request, close=True)
+    if isinstance(found, Response):
+        return found
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > SCAN_MAX_BYTES:
+        _note(request, error="too_large")
+        return _error(
+            Rejection(413, "too_large", f"the file is over the limit of {SCAN_MAX_BYTES} bytes"),
+            close=True,
+        )
+    batch_id = request.path_params["batch_id"]
+    if not _UUID.fullmatch(batch_id):
+        _note(request, error="not_found")
+        return _error(Rejection(404, "not_found", "no batch with this id was received"), close=True)
+    _note(request, batch=batch_id)
+    name = request.path_params["name"]
+    try:
+        check_file_name(name)
+    except Rejection as rej:
+        _note(request, error=rej.code)
+        return _error(rej, close=True)
+    _note(request, file=name)
+    digest = parse_content_digest(request.headers.get("content-digest", ""))
+    if digest is None:
+        _note(request, error="invalid_header", path="Content-Digest")
+        return _error(
+            Rejection(
+                422,
+                "invalid_header",
+                "Content-Digest must name the body's SHA-256 (sha-256=:<base64>:)",
+                "Content-Digest",
+            ),
+            close=True,
+        )
+    try:
+        refused = await county.db(_owned_batch, county, batch_id, found.unit)
+    except sqlite3.Error as exc:
+        return _unavailable(request, exc)
+    if refused is not None:
+        _note(request, error=refused.code)
+        return _error(refused, close=True)
+    key = f"{batch_id}/{name}"
+    if county.options.dedup and key in county.inflight:
+        _note(request, error="in_flight")
+        return _error(
+            Rejection(
+                409,
+                "in_flight",
+                "the same file of this batch is still being received; retry",
+                headers={"Retry-After": "1"},
+            ),
+            close=True,
+        )
+    county.inflight.add(key)
+    try:
+        try:
+            body = await _read_body(request, SCAN_MAX_BYTES)
+        except Rejection as rej:
+            _note(request, error=rej.code)
+            return _error(rej, close=True)
+        except ClientDisconnect:
+            _note(request, error="client gone")
+            return Response(status_code=400)  # nobody is listening any more
+        loop = asyncio.get_running_loop()
+        try:
+            checked = await loop.run_in_executor(
+                None, partial(check_file, name, body, declared_digest=digest)
+            )
+            outcome = await county.db(
+                store_file,
+                county.store,
+                batch_id,
+                checked,
+                source="push",
+                unit=found.unit,
+                token_id=found.id,
+            )
+        except Rejection as rej:
+            _note(request, error=rej.code, path=rej.path)
+            return _error(rej)
+        except sqlite3.Error as exc:
+            return _unavailable(request, exc)
+    finally:
+        county.inflight.discard(key)
+    _note(request, outcome="stored" if outcome.created else "duplicate")
+    return JSONResponse(outcome.receipt, status_code=outcome.status)
+
+
+def _file_list(county: County, batch_id: str, unit: str) -> dict[str, Any] | Rejection:
+    refused = _owned_batch(county, batch_id, unit)
+    if refused is not None:
+        return refused
+    return {"batch_id": batch_id, "files": [f.receipt for f in county.store.files_of(batch_id)]}
+
+
+async def list_files(request: Request) -> Response:
+    """``GET /api/v1/batches/{id}/files``: the receipts of the files received for one of the
+    token's own batches."""
+    county: County = request.app.state.county
+    found = await _authorize(request, close=False)
+    if isinstance(found, Response):
+        return found
+    batch_id = request.path_params["batch_id"]
+    if not _UUID.fullmatch(batch_id):
+        _note(request, error="not_found")
+        return _error(Rejection(404, "not_found", "no batch with this id was received"))
+    _note(request, batch=batch_id)
+    try:
+        out = await county.db(_file_list, county, batch_id, found.unit)
+    except sqlite3.Error as exc:
+        return _unavailable(request, exc)
+    if isinstance(out, Rejection):
+        _note(request, error=out.code)
+        return _error(out)
+    return JSONResponse(out)
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -422,6 +602,8 @@ def build_app(county: County) -> Any:
         routes=[
             Route(API_PATH, post_batch, methods=["POST"]),
             Route(REVIEW_PATH, get_review, methods=["GET"]),
+            Route(FILES_PATH, list_files, methods=["GET"]),
+            Route(FILE_PATH, put_file, methods=["PUT"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
             Route(OPENAPI_PATH, openapi, methods=["GET"]),
         ],

@@ -29,6 +29,19 @@ class CountyStoreError(Refusal):
     """A county database change refused; nothing was written."""
 
 
+class ConflictingFile(Refusal):
+    """The batch already has a file of this name with other bytes."""
+
+    def __init__(self, batch_id: str, name: str, stored_sha256: str) -> None:
+        self.batch_id = batch_id
+        self.name = name
+        self.stored_sha256 = stored_sha256
+        super().__init__(
+            f"batch {batch_id} already has a file {name} with other content "
+            f"(sha256 {stored_sha256[:12]}…); a new scan needs a new name"
+        )
+
+
 class ConflictingBatch(Refusal):
     """The batch id is already stored with another digest."""
 
@@ -187,7 +200,31 @@ _M002_REVIEW = """
             BEGIN SELECT RAISE(ABORT, 'a verdict is never deleted'); END;
 """
 
-MIGRATIONS: list[str] = [_M001_INITIAL, _M002_REVIEW]
+# The files of a batch (the scan of the stamped pages), pushed or imported. Append-only. One
+# name per batch, and the same bytes kept once per batch whatever they were called.
+_M003_FILES = """
+        CREATE TABLE batch_files (
+            id INTEGER PRIMARY KEY,
+            batch_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            source TEXT NOT NULL CHECK (source IN ('push', 'import')),
+            token_id INTEGER REFERENCES tokens(id),
+            received_at TEXT NOT NULL,
+            receipt TEXT NOT NULL,
+            data BLOB NOT NULL,  -- last: reading the other columns never walks its pages
+            UNIQUE (batch_id, name),
+            UNIQUE (batch_id, sha256)
+        );
+        CREATE TRIGGER batch_files_no_update BEFORE UPDATE ON batch_files
+            BEGIN SELECT RAISE(ABORT, 'received files are never changed'); END;
+        CREATE TRIGGER batch_files_no_delete BEFORE DELETE ON batch_files
+            BEGIN SELECT RAISE(ABORT, 'received files are never deleted'); END;
+"""
+
+MIGRATIONS: list[str] = [_M001_INITIAL, _M002_REVIEW, _M003_FILES]
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -264,6 +301,21 @@ class StoredBatch:
     passed: int
     size: int
     receipt: dict[str, Any] | None  # None when listed without (CountyStore.batches)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A received file of a batch, without its bytes (see :meth:`CountyStore.file_data`)."""
+
+    id: int
+    batch_id: str
+    name: str
+    mime: str
+    size: int
+    sha256: str
+    source: str
+    received_at: str
+    receipt: dict[str, Any]
 
 
 _BATCH_COLS = (
@@ -506,6 +558,100 @@ class CountyStore:
                     for st in stations
                 ],
             )
+        return receipt, True
+
+    # -- files of a batch -----------------------------------------------------------------------
+
+    def files_of(self, batch_id: str) -> list[StoredFile]:
+        rows = self.conn.execute(
+            "SELECT id, batch_id, name, mime, size, sha256, source, received_at, receipt "
+            "FROM batch_files WHERE batch_id = ? ORDER BY id",
+            (batch_id,),
+        ).fetchall()
+        return [
+            StoredFile(
+                r["id"], r["batch_id"], r["name"], r["mime"], r["size"], r["sha256"],
+                r["source"], r["received_at"], json.loads(r["receipt"]),
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def file_counts(self) -> dict[str, int]:
+        """How many files each batch id has (batches without any are left out)."""
+        rows = self.conn.execute("SELECT batch_id, count(*) FROM batch_files GROUP BY batch_id")
+        return {r[0]: r[1] for r in rows}
+
+    def file_data(self, file_id: int) -> bytes:
+        """A received file's bytes, checked against their stored SHA-256."""
+        import hashlib
+
+        row = self.conn.execute(
+            "SELECT data, sha256 FROM batch_files WHERE id = ?", (file_id,)
+        ).fetchone()
+        if row is None:
+            raise CountyStoreError(f"no received file {file_id}")
+        data = bytes(row["data"])
+        if hashlib.sha256(data).hexdigest() != row["sha256"]:
+            raise CountyStoreError(
+                f"received file {file_id}: the stored bytes no longer match their SHA-256; "
+                "the database is damaged (restore a backup)"
+            )
+        return data
+
+    def store_file(
+        self,
+        batch_id: str,
+        name: str,
+        mime: str,
+        data: bytes,
+        sha256: str,
+        *,
+        source: str,
+        token_id: int | None,
+        received_at: str,
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a checked file of a stored batch, with its receipt, in one transaction.
+
+        Returns ``(receipt, created)``: the new receipt, or the original one with
+        ``duplicate=True`` when the batch already has these bytes (under this name or, from an
+        import, another). Raises :class:`ConflictingFile` for this name with other bytes and
+        :class:`CountyStoreError` when the batch is not stored.
+        """
+        receipt = {
+            "batch_id": batch_id,
+            "name": name,
+            "sha256": sha256,
+            "size": len(data),
+            "mime": mime,
+            "received_at": received_at,
+            "duplicate": False,
+        }
+        with self._tx() as c:
+            if (
+                c.execute("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+                is None
+            ):
+                raise CountyStoreError(f"no batch {batch_id} was received")
+            same = c.execute(
+                "SELECT receipt FROM batch_files WHERE batch_id = ? AND sha256 = ?",
+                (batch_id, sha256),
+            ).fetchone()
+            if same is not None:
+                original: dict[str, Any] = json.loads(same["receipt"])
+                original["duplicate"] = True
+                return original, False
+            named = c.execute(
+                "SELECT sha256 FROM batch_files WHERE batch_id = ? AND name = ?",
+                (batch_id, name),
+            ).fetchone()
+            if named is not None:
+                raise ConflictingFile(batch_id, name, named["sha256"])
+            c.execute(
+                "INSERT INTO batch_files(batch_id, name, mime, size, sha256, data, source, "
+                "token_id, received_at, receipt) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (batch_id, name, mime, len(data), sha256, data, source, token_id, received_at,
+                 canonical(receipt).decode("utf-8")),
+            )  # fmt: skip
         return receipt, True
 
     # -- the switch for the reliability proof ----------------------------------------------------

@@ -579,6 +579,28 @@ RECEIPT_SCHEMA = Obj(
         "duplicate": Bool(),
     },
 )
+# Files of a batch (the scan of the stamped pages): PUT {FILES_PATH}/{name}, raw bytes.
+FILES_PATH = API_PATH + "/{batch_id}/files"
+FILE_NAME_MAX_BYTES = 120
+FILE_RECEIPT_SCHEMA = Obj(
+    title="FileReceipt",
+    fields={
+        "batch_id": Str(36, 36, pattern=UUID_RE),
+        "name": Str(FILE_NAME_MAX_BYTES, 1),
+        "sha256": Str(64, 64, pattern=HEX64),
+        "size": Int(minimum=1),
+        "mime": Str(40, 1),
+        "received_at": DateTime(),
+        "duplicate": Bool(),
+    },
+)
+FILE_LIST_SCHEMA = Obj(
+    title="FileList",
+    fields={
+        "batch_id": Str(36, 36, pattern=UUID_RE),
+        "files": Arr(of=FILE_RECEIPT_SCHEMA, max_items=100),
+    },
+)
 ERROR_SCHEMA = Obj(
     title="Error",
     fields={"error": Str(40, 1), "message": Str(2000), "path": Str(300, nullable=True)},

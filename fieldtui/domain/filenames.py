@@ -101,6 +101,16 @@ def safe_filename(
     return safe_stem(text, max_bytes=room, fallback=fallback) + suffix
 
 
+def is_safe_filename(name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+    """True when ``name`` is already a safe file name: exactly what :func:`safe_filename` makes
+    of it (no separators, no ``..``, no control or bidi characters, no device name, no leading
+    dot, no trailing dot or space, a lower-case ASCII extension) within ``max_bytes`` of UTF-8."""
+    if not name or len(name.encode("utf-8", "surrogatepass")) > max_bytes:
+        return False
+    stem, ext = split_name(name)
+    return safe_filename(stem, ext, max_bytes=max_bytes) == name
+
+
 def split_name(name: str) -> tuple[str, str]:
     """A file name split into stem and extension (``"a.b.pdf"`` -> ``("a.b", "pdf")``)."""
     stem, dot, ext = name.rpartition(".")

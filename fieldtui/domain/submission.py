@@ -28,6 +28,12 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     ACKNOWLEDGED: ("县级已接收", "acknowledged"),
 }
 
+SCAN_LABELS: dict[str, tuple[str, str]] = {
+    "none": ("未附扫描件", "no scan"),
+    "unsent": ("扫描件待上报", "scan not sent"),
+    "received": ("扫描件县级已接收", "scan received"),
+}
+
 # What a stamped scan may be, recognised by its first bytes (never by its name).
 SCAN_MAX_BYTES = 20 * 1024 * 1024
 SCAN_TYPES: tuple[tuple[bytes, str, str], ...] = (
@@ -57,6 +63,12 @@ class BatchFile:
     size: int
     sha256: str
     added_at: str
+    acknowledged_at: str | None = None  # the county's receipt for this file arrived
+    last_error: str | None = None  # "zh / en" of the last failed upload
+
+    @property
+    def sent(self) -> bool:
+        return self.acknowledged_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +121,28 @@ class BatchRecord:
         return en if lang == "en" else zh
 
     @property
+    def unsent_files(self) -> tuple[BatchFile, ...]:
+        """Attached files the county has not acknowledged yet."""
+        return tuple(f for f in self.files if not f.sent)
+
+    @property
     def in_outbox(self) -> bool:
-        """Queued for the county and not yet acknowledged."""
-        return self.queued_at is not None and self.acknowledged_at is None
+        """Queued for the county and not yet acknowledged, or acknowledged with scans the
+        county has not received yet."""
+        if self.queued_at is None:
+            return False
+        return self.acknowledged_at is None or bool(self.unsent_files)
+
+    @property
+    def scan_state(self) -> str:
+        """ "none" (no scan attached), "unsent" (some not at the county yet) or "received"."""
+        if not self.files:
+            return "none"
+        return "unsent" if self.unsent_files else "received"
+
+    def scan_label(self, lang: str) -> str:
+        zh, en = SCAN_LABELS[self.scan_state]
+        return en if lang == "en" else zh
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +171,7 @@ class BatchRecord:
             "last_error_at": self.last_error_at,
             "blocked": self.blocked,
             "receipt": self.receipt,
+            "scan_state": self.scan_state,
             "files": [
                 {
                     "name": f.name,
@@ -148,6 +180,8 @@ class BatchRecord:
                     "size": f.size,
                     "sha256": f.sha256,
                     "added_at": f.added_at,
+                    "acknowledged_at": f.acknowledged_at,
+                    "last_error": f.last_error,
                 }
                 for f in self.files
             ],

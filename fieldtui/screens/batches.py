@@ -212,11 +212,20 @@ class BatchesScreen(Screen[None]):
         if rec.receipt:
             lines.append(tr(f"县级回执：{rec.receipt['received_at']}",
                             f"County receipt: {rec.receipt['received_at']}"))  # fmt: skip
-        elif rec.last_error:
+        if rec.last_error and (rec.receipt is None or rec.unsent_files):
             zh, _, en = rec.last_error.partition(" / ")
             lines.append(tr(zh, en or zh))
         if rec.files:
-            lines.append(tr("附件：", "Files: ") + "，".join(f.name for f in rec.files))
+            names = "，".join(
+                f.name
+                + (
+                    tr("（县级已接收）", " (received)")
+                    if f.sent
+                    else tr("（待上报）", " (not sent)")
+                )
+                for f in rec.files
+            )
+            lines.append(tr("附件：", "Files: ") + names)
         lines.extend(self._review_lines(rec))
         detail.update("\n".join(lines))
 
@@ -466,7 +475,9 @@ class BatchesScreen(Screen[None]):
                 if not report.outcomes:
                     return svc.tr("✓ 没有待上报的批次", "✓ Nothing to send")
                 parts = [
-                    f"{o.period} {o.batch_id[:8]}: {o.text(svc.lang)}" for o in report.outcomes
+                    f"{o.period} {o.batch_id[:8]}: {o.text(svc.lang)}"
+                    + "".join(f"，{f.name}: {f.text(svc.lang)}" for f in o.files)
+                    for o in report.outcomes
                 ]
                 mark = "✓" if report.ok else "✗"
                 return f"{mark} " + "；".join(parts)
@@ -559,6 +570,9 @@ class BatchesScreen(Screen[None]):
         if e.event == "sending":
             text = tr(f"上报 {e.period} {e.batch_id[:8]}（第 {e.attempt} 次）…",
                       f"Sending {e.period} {e.batch_id[:8]} (try {e.attempt})…")  # fmt: skip
+        elif e.event == "sending_file":
+            text = tr(f"上传扫描件 {e.detail}（第 {e.attempt} 次）…",
+                      f"Uploading the scan {e.detail} (try {e.attempt})…")  # fmt: skip
         elif e.event == "retrying":
             text = tr(f"{e.wait:.0f} 秒后重试 {e.batch_id[:8]}：{e.text('zh')}",
                       f"Retrying {e.batch_id[:8]} in {e.wait:.0f} s: {e.text('en')}")  # fmt: skip

@@ -21,6 +21,11 @@ _COLS = (
     "attempts, last_error, last_error_at, blocked"
 )
 
+_UNSENT_FILES = (
+    "EXISTS (SELECT 1 FROM batch_files f WHERE f.batch_id = b.id AND f.acknowledged_at IS NULL)"
+)
+_FILE_COLS = "id, batch_id, name, kind, mime, size, sha256, added_at, acknowledged_at, last_error"
+
 
 @dataclass(frozen=True, slots=True)
 class NewBatch:
@@ -57,8 +62,7 @@ class Batches:
         files: dict[str, list[BatchFile]] = {i: [] for i in ids}
         marks = ",".join("?" for _ in ids)
         for f in self.conn.execute(
-            "SELECT id, batch_id, name, kind, mime, size, sha256, added_at FROM batch_files "
-            f"WHERE batch_id IN ({marks}) ORDER BY id",
+            f"SELECT {_FILE_COLS} FROM batch_files WHERE batch_id IN ({marks}) ORDER BY id",
             ids,
         ):
             files[f["batch_id"]].append(BatchFile(**dict(f)))
@@ -158,14 +162,25 @@ class Batches:
         return data
 
     def outbox(self, campaign_id: str | None = None) -> list[BatchRecord]:
-        """Batches queued for the county, not yet acknowledged, oldest first."""
-        where = "b.queued_at IS NOT NULL AND b.acknowledged_at IS NULL"
+        """Batches queued for the county, not yet acknowledged or acknowledged with files the
+        county has not acknowledged, oldest first."""
+        where = f"b.queued_at IS NOT NULL AND (b.acknowledged_at IS NULL OR {_UNSENT_FILES})"
         if campaign_id is None:
             return self._records(where, ())
         return self._records(where + " AND b.campaign_id = ?", (campaign_id,))
 
     def unacknowledged(self, campaign_id: str, period: str | None = None) -> list[BatchRecord]:
         where = "b.acknowledged_at IS NULL AND b.campaign_id = ?"
+        params: tuple[object, ...] = (campaign_id,)
+        if period is not None:
+            where += " AND b.period = ?"
+            params = (campaign_id, period)
+        return self._records(where, params)
+
+    def to_send(self, campaign_id: str, period: str | None = None) -> list[BatchRecord]:
+        """What ``fieldtui send`` pushes: unacknowledged batches, and acknowledged ones with
+        attached files the county has not acknowledged yet."""
+        where = f"(b.acknowledged_at IS NULL OR {_UNSENT_FILES}) AND b.campaign_id = ?"
         params: tuple[object, ...] = (campaign_id,)
         if period is not None:
             where += " AND b.period = ?"
@@ -242,11 +257,30 @@ class Batches:
             else:
                 fid = int(row["id"])
         f = self.conn.execute(
-            "SELECT id, batch_id, name, kind, mime, size, sha256, added_at FROM batch_files "
-            "WHERE id=?",
+            f"SELECT {_FILE_COLS} FROM batch_files WHERE id=?",
             (fid,),
         ).fetchone()
         return BatchFile(**dict(f)), added
+
+    def acknowledge_file(self, file_id: int, receipt: dict[str, object]) -> None:
+        """The county acknowledged this file: it is never sent again."""
+        import json
+
+        text = json.dumps(receipt, ensure_ascii=False, sort_keys=True)
+        with transaction(self.conn):
+            cur = self.conn.execute(
+                "UPDATE batch_files SET acknowledged_at=coalesce(acknowledged_at, ?), receipt=?, "
+                "last_error=NULL WHERE id=?",
+                (now_iso(), text, file_id),
+            )
+            if cur.rowcount != 1:
+                raise StoreError(f"no attached file {file_id}")
+
+    def record_file_error(self, file_id: int, message: str) -> None:
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE batch_files SET last_error=? WHERE id=?", (message[:2000], file_id)
+            )
 
     def _set(self, batch_id: str, sql: str, params: tuple[object, ...]) -> None:
         with transaction(self.conn):
@@ -280,6 +314,9 @@ class Batches:
             "last_error=?, last_error_at=?, blocked=?",
             (message[:2000], now_iso(), int(permanent)),
         )
+
+    def clear_error(self, batch_id: str) -> None:
+        self._set(batch_id, "last_error=NULL, last_error_at=NULL, blocked=0", ())
 
     def acknowledge(self, batch_id: str, receipt: dict[str, object]) -> None:
         import json

@@ -213,4 +213,12 @@ def m003_reviews(db: Any) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_batches, m003_reviews]
+def m004_file_receipts(db: Any) -> None:
+    """Per attached file, the county's receipt once it acknowledged the upload (so each file is
+    sent once), and the last refusal or failure while it waits."""
+    db.execute("ALTER TABLE batch_files ADD COLUMN acknowledged_at TEXT")
+    db.execute("ALTER TABLE batch_files ADD COLUMN receipt TEXT")
+    db.execute("ALTER TABLE batch_files ADD COLUMN last_error TEXT")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_batches, m003_reviews, m004_file_receipts]

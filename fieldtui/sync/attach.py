@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fieldtui.domain.filenames import safe_filename, split_name
+from fieldtui.domain.filenames import NameAllocator, split_name
 from fieldtui.domain.rubric import Campaign
 from fieldtui.domain.submission import SCAN_MAX_BYTES, BatchFile, BatchRecord, sniff_scan
 from fieldtui.store.store import Store
@@ -62,6 +62,10 @@ def attach_scan(store: Store, campaign: Campaign, label: str, path: Path) -> Att
             "pages, then attach the scan",
         )
     stem, _ = split_name(path.name)
-    name = safe_filename(stem, ext, max_bytes=80, fallback="scan")
+    # One name per file of a batch (the county keeps a batch's files by name): a second,
+    # different scan called like the first becomes "scan_2.pdf". The same bytes again keep
+    # their first name (add_file finds them by SHA-256).
+    taken = tuple(f.name for f in batch.files)
+    name = NameAllocator(max_bytes=80, reserved=taken).take(stem, ext, fallback="scan")
     f, added = store.batches.add_file(batch.id, name, "scan", mime, data)
     return AttachResult(store.batches.require(batch.id), f, added)

@@ -16,6 +16,12 @@ sha-256=:<b64>:`` and ``Content-Type: application/json``.
   retried, shown with the server's message, the batch blocked in the outbox until sent again by
   hand. An unverifiable TLS certificate is permanent too.
 
+Files (the scan of the stamped pages): once the county has acknowledged a batch, each attached
+file it has not acknowledged yet is sent with ``PUT {endpoint}/api/v1/batches/{id}/files/{name}``
+(the raw bytes, ``Content-Digest``), under the same retry policy and deadline per file. A 201/200
+file receipt naming the batch and the file's SHA-256 marks the file sent, so it is sent once; a
+scan attached after the batch was acknowledged keeps the batch in the outbox until it is sent.
+
 Every attempt runs under a hard time limit (asyncio cancellation), so a server that drips bytes
 or stalls cannot hold a batch past its deadline. The token is only ever placed in the request
 header by :class:`BearerAuth`; it is kept out of messages, logs and ``repr``.
@@ -36,11 +42,17 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from fieldtui.domain.batch import API_PATH, ERROR_SCHEMA, RECEIPT_SCHEMA, content_digest_header
+from fieldtui.domain.batch import (
+    API_PATH,
+    ERROR_SCHEMA,
+    FILE_RECEIPT_SCHEMA,
+    RECEIPT_SCHEMA,
+    content_digest_header,
+)
 from fieldtui.domain.schema import SchemaError
-from fieldtui.domain.submission import BatchRecord
+from fieldtui.domain.submission import BatchFile, BatchRecord
 from fieldtui.settings import Secret, Settings
 from fieldtui.store.store import Store
 from fieldtui.sync.errors import SyncError
@@ -139,6 +151,33 @@ PENDING = "pending"  # gave up for now: stays in the outbox
 
 
 @dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """How the upload of one attached file ended."""
+
+    name: str
+    status: str  # ACKNOWLEDGED, FAILED or PENDING
+    attempts: int
+    http_status: int | None = None
+    receipt: dict[str, Any] | None = None
+    zh: str = ""
+    en: str = ""
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "attempts": self.attempts,
+            "http_status": self.http_status,
+            "message": self.en if self.status != ACKNOWLEDGED else "",
+            "message_zh": self.zh if self.status != ACKNOWLEDGED else "",
+            "receipt": self.receipt,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PushOutcome:
     batch_id: str
     period: str
@@ -148,6 +187,7 @@ class PushOutcome:
     receipt: dict[str, Any] | None = None
     zh: str = ""
     en: str = ""
+    files: tuple[FileOutcome, ...] = ()
 
     def text(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
@@ -166,6 +206,7 @@ class PushOutcome:
             "message": self.en if self.status != ACKNOWLEDGED else "",
             "message_zh": self.zh if self.status != ACKNOWLEDGED else "",
             "receipt": self.receipt,
+            "files": [f.as_dict() for f in self.files],
         }
 
 
@@ -178,7 +219,8 @@ class SendProgress:
     index: int  # 1-based position of this batch in the run
     total: int
     attempt: int
-    event: str  # "sending", "retrying", "acknowledged", "failed", "pending"
+    event: str  # "sending", "sending_file" (detail: the name), "retrying", "acknowledged",
+    # "failed", "pending"
     wait: float = 0.0
     detail: str = ""  # English
     detail_zh: str = ""
@@ -194,10 +236,15 @@ class SendReport:
 
     @property
     def ok(self) -> bool:
-        return all(o.status == ACKNOWLEDGED for o in self.outcomes)
+        return all(o.status == ACKNOWLEDGED for o in self.outcomes) and not any(
+            f.status != ACKNOWLEDGED for o in self.outcomes for f in o.files
+        )
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
+
+    def file_count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes for f in o.files if f.status == status)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +252,9 @@ class SendReport:
             "acknowledged": self.count(ACKNOWLEDGED),
             "failed": self.count(FAILED),
             "pending": self.count(PENDING),
+            "files_acknowledged": self.file_count(ACKNOWLEDGED),
+            "files_failed": self.file_count(FAILED),
+            "files_pending": self.file_count(PENDING),
             "stopped": self.stopped,
             "batches": [o.as_dict() for o in self.outcomes],
         }
@@ -298,6 +348,56 @@ def _classify_response(
                 "the receipt names another batch or digest",
             )
         return dict(receipt)
+    _refuse(resp, now, _BATCH_HINTS)
+
+
+_BATCH_HINTS: dict[int, tuple[str, str]] = {
+    401: ("令牌无效或缺失：请检查设置项 token（或环境变量 FIELDTUI_TOKEN）",
+          "token missing or wrong: check setting `token` (or FIELDTUI_TOKEN)"),
+    403: ("令牌属于其他填报单位：请检查设置项 unit 与令牌是否一致",
+          "the token belongs to another unit: check setting `unit` against the token"),
+    413: ("批次太大，服务器拒收", "the batch is too large for the server"),
+    422: ("县级服务器拒收此批次", "the county refused this batch"),
+}  # fmt: skip
+_FILE_HINTS: dict[int, tuple[str, str]] = {
+    **_BATCH_HINTS,
+    403: ("此批次属于其他填报单位，县级拒收扫描件",
+          "the batch belongs to another unit; the county refused the scan"),
+    404: ("县级没有收到此批次，无法附加扫描件", "the county has no such batch to add the scan to"),
+    413: ("扫描件太大，服务器拒收", "the scan is too large for the server"),
+    415: ("扫描件不是 PDF、JPG 或 PNG，县级拒收", "the scan is not a PDF, JPEG or PNG"),
+    422: ("县级服务器拒收此扫描件", "the county refused this scan"),
+}  # fmt: skip
+
+
+def _classify_file_response(
+    resp: httpx.Response, batch_id: str, sha256: str, now: float
+) -> dict[str, Any]:
+    """The file receipt of a 200/201, or raise _Retryable / _Permanent."""
+    status = resp.status_code
+    if status in (200, 201):
+        try:
+            receipt = json.loads(resp.content.decode("utf-8"))
+            FILE_RECEIPT_SCHEMA.validate(receipt)
+        except (ValueError, SchemaError) as exc:
+            raise _Retryable(
+                status,
+                f"服务器回执无效（{_clean(str(exc), 120)}）",
+                f"invalid file receipt from the server ({_clean(str(exc), 120)})",
+            ) from None
+        if receipt["batch_id"] != batch_id or receipt["sha256"] != sha256:
+            raise _Retryable(
+                status,
+                "服务器回执与此扫描件不符（批次号或摘要不同）",
+                "the file receipt names another batch or SHA-256",
+            )
+        return dict(receipt)
+    _refuse(resp, now, _FILE_HINTS)
+
+
+def _refuse(resp: httpx.Response, now: float, hints: dict[int, tuple[str, str]]) -> NoReturn:
+    """Raise _Retryable or _Permanent for a response that is not a receipt."""
+    status = resp.status_code
     code, msg = _server_error(resp)
     # The body this client sends always matches its Content-Digest: a county that finds otherwise
     # received bytes changed or cut short on the way, so sending the same bytes again is right.
@@ -306,14 +406,6 @@ def _classify_response(
         raise _Retryable(
             status, f"服务器答复 {status} {msg}", f"server answered {status} {msg}", wait
         )
-    hints = {
-        401: ("令牌无效或缺失：请检查设置项 token（或环境变量 FIELDTUI_TOKEN）",
-              "token missing or wrong: check setting `token` (or FIELDTUI_TOKEN)"),
-        403: ("令牌属于其他填报单位：请检查设置项 unit 与令牌是否一致",
-              "the token belongs to another unit: check setting `unit` against the token"),
-        413: ("批次太大，服务器拒收", "the batch is too large for the server"),
-        422: ("县级服务器拒收此批次", "the county refused this batch"),
-    }  # fmt: skip
     zh, en = hints.get(status, ("服务器拒绝了请求", "the server refused the request"))
     raise _Permanent(status, f"{status}：{zh}（{msg}）", f"{status}: {en} ({msg})")
 
@@ -397,10 +489,15 @@ def _backoff_hook(run: _Run) -> Callable[[Exception], bool | float]:
 
 
 async def _post(
-    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout: Any
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: Any,
+    method: str = "POST",
 ) -> httpx.Response:
     try:
-        return await client.post(url, content=body, headers=headers, timeout=timeout)
+        return await client.request(method, url, content=body, headers=headers, timeout=timeout)
     except Exception as exc:
         if _classify_exception(exc) is not None:
             raise
@@ -428,16 +525,65 @@ async def push_one(
 
     Returns ((HTTP status, receipt) or None, attempts made, the last failure or None).
     """
-    import httpx
-    import stamina
-
-    run = _Run(cfg=cfg, started=time.monotonic(), on_retry=on_retry)
     headers = {
         "Idempotency-Key": batch_id,
         "Content-Digest": content_digest_header(body),
         "Content-Type": "application/json",
         "Accept": "application/json",
     }
+
+    def classify(resp: httpx.Response) -> dict[str, Any]:
+        return _classify_response(resp, batch_id, digest, time.time())
+
+    return await _deliver(
+        client, "POST", url, body, headers, classify, cfg, on_attempt=on_attempt, on_retry=on_retry
+    )
+
+
+async def push_file(
+    client: httpx.AsyncClient,
+    url: str,
+    batch_id: str,
+    data: bytes,
+    sha256: str,
+    mime: str,
+    cfg: PushConfig,
+    *,
+    on_attempt: Callable[[int], None] | None = None,
+    on_retry: Callable[[float, _Retryable], None] | None = None,
+) -> tuple[tuple[int, dict[str, Any]] | None, int, _Retryable | _Permanent | None]:
+    """PUT one file of an acknowledged batch to ``url`` (``.../files/{name}``), as push_one."""
+    headers = {
+        "Content-Digest": content_digest_header(data),
+        "Content-Type": mime or "application/octet-stream",
+        "Accept": "application/json",
+    }
+
+    def classify(resp: httpx.Response) -> dict[str, Any]:
+        return _classify_file_response(resp, batch_id, sha256, time.time())
+
+    return await _deliver(
+        client, "PUT", url, data, headers, classify, cfg, on_attempt=on_attempt, on_retry=on_retry
+    )
+
+
+async def _deliver(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    classify: Callable[[httpx.Response], dict[str, Any]],
+    cfg: PushConfig,
+    *,
+    on_attempt: Callable[[int], None] | None = None,
+    on_retry: Callable[[float, _Retryable], None] | None = None,
+) -> tuple[tuple[int, dict[str, Any]] | None, int, _Retryable | _Permanent | None]:
+    """Send one request until it gets a receipt, a refusal, or runs out of time or attempts."""
+    import httpx
+    import stamina
+
+    run = _Run(cfg=cfg, started=time.monotonic(), on_retry=on_retry)
     try:
         async for attempt in stamina.retry_context(
             on=_backoff_hook(run),
@@ -463,8 +609,8 @@ async def push_one(
                     pool=min(cfg.connect_timeout, budget),
                 )
                 async with asyncio.timeout(budget):
-                    resp = await _post(client, url, body, headers, timeout)
-                receipt = _classify_response(resp, batch_id, digest, time.time())
+                    resp = await _post(client, url, body, headers, timeout, method)
+                receipt = classify(resp)
                 return (resp.status_code, receipt), run.attempts, None
     except _OutOfTime:
         return None, run.attempts, run.last
@@ -547,6 +693,103 @@ def _outcome(
 
 
 async def _push_record(
+    client: httpx.AsyncClient,
+    store: Store,
+    rec: BatchRecord,
+    url: str,
+    cfg: PushConfig,
+    emit: Callable[[str, int, float, str, str], None],
+) -> PushOutcome:
+    if rec.acknowledged_at is not None:  # only its files are still to send
+        out = PushOutcome(
+            rec.id, rec.period, ACKNOWLEDGED, 0, None, rec.receipt,
+            "县级此前已接收", "acknowledged earlier",
+        )  # fmt: skip
+    else:
+        out = await _push_batch(client, store, rec, url, cfg, emit)
+        if out.status != ACKNOWLEDGED:
+            return out  # the files wait for the batch
+    files = await _push_files(client, store, rec, url, cfg, emit)
+    return replace(out, files=files)
+
+
+def _file_outcome(name: str, answer: Any, attempts: int, failure: Any) -> FileOutcome:
+    if answer is not None:
+        http, receipt = answer
+        dup = bool(receipt.get("duplicate"))
+        zh = "扫描件县级已接收（此前已收到）" if dup else "扫描件县级已接收"
+        en = "scan acknowledged (received before)" if dup else "scan acknowledged"
+        return FileOutcome(name, ACKNOWLEDGED, attempts, http, receipt, zh, en)
+    status = FAILED if isinstance(failure, _Permanent) else PENDING
+    zh = getattr(failure, "zh", "") or "未发送"
+    en = getattr(failure, "en", "") or "not sent"
+    if status == PENDING:
+        zh = f"扫描件暂未送达，稍后重试：{zh}"
+        en = f"scan not delivered yet, kept in the outbox: {en}"
+    else:
+        zh = f"扫描件被拒收：{zh}"
+        en = f"scan refused: {en}"
+    return FileOutcome(name, status, attempts, getattr(failure, "status", None), None, zh, en)
+
+
+async def _push_files(
+    client: httpx.AsyncClient,
+    store: Store,
+    rec: BatchRecord,
+    url: str,
+    cfg: PushConfig,
+    emit: Callable[[str, int, float, str, str], None],
+) -> tuple[FileOutcome, ...]:
+    """Upload each attached file the county has not acknowledged yet, oldest first."""
+    from urllib.parse import quote
+
+    fresh = store.batches.require(rec.id)  # files attached since the list was read, too
+    outcomes: list[FileOutcome] = []
+    for f in fresh.unsent_files:
+        outcomes.append(await _push_one_file(client, store, rec, f, url, cfg, emit, quote))
+    if outcomes and all(o.status == ACKNOWLEDGED for o in outcomes):
+        store.batches.clear_error(rec.id)
+    elif any(o.status == FAILED for o in outcomes):
+        bad = next(o for o in outcomes if o.status == FAILED)
+        store.batches.record_error(rec.id, f"{bad.zh} / {bad.en}", permanent=True)
+    return tuple(outcomes)
+
+
+async def _push_one_file(
+    client: httpx.AsyncClient,
+    store: Store,
+    rec: BatchRecord,
+    f: BatchFile,
+    url: str,
+    cfg: PushConfig,
+    emit: Callable[[str, int, float, str, str], None],
+    quote: Callable[..., str],
+) -> FileOutcome:
+    data = store.batches.file_data(f.id)
+    retries = 0
+
+    def on_attempt(n: int) -> None:
+        emit("sending_file", n, 0.0, f.name, f.name)
+
+    def on_retry(wait: float, why: _Retryable) -> None:
+        nonlocal retries
+        retries += 1
+        emit("retrying", retries, wait, why.en, why.zh)
+
+    file_url = f"{url}/{rec.id}/files/{quote(f.name, safe='')}"
+    answer, attempts, failure = await push_file(
+        client, file_url, rec.id, data, f.sha256, f.mime, cfg,
+        on_attempt=on_attempt, on_retry=on_retry,
+    )  # fmt: skip
+    out = _file_outcome(f.name, answer, attempts, failure)
+    if answer is not None:
+        store.batches.acknowledge_file(f.id, answer[1])
+    else:
+        store.batches.record_file_error(f.id, f"{out.zh} / {out.en}")
+    return out
+
+
+async def _push_batch(
     client: httpx.AsyncClient,
     store: Store,
     rec: BatchRecord,
@@ -646,7 +889,7 @@ def send_batches(
     ``should_stop`` is polled while sending (a worker's ``is_cancelled``): when it turns true
     the send ends at once and what was not acknowledged stays in the outbox.
     """
-    todo = [b for b in batches if b.acknowledged_at is None]
+    todo = [b for b in batches if b.acknowledged_at is None or b.unsent_files]
     if not todo:
         return SendReport()
     url = endpoint_url(settings)
@@ -671,9 +914,10 @@ def send_pending(
     progress: Callable[[SendProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> SendReport:
-    """``fieldtui send``: every sealed, unacknowledged batch (of ``period``), blocked ones too."""
+    """``fieldtui send``: every sealed, unacknowledged batch (of ``period``), blocked ones too,
+    and every acknowledged one with attached scans the county has not acknowledged."""
     return send_batches(
-        store, settings, store.batches.unacknowledged(campaign_id, period),
+        store, settings, store.batches.to_send(campaign_id, period),
         config=config, progress=progress, should_stop=should_stop,
     )  # fmt: skip
 

@@ -90,8 +90,11 @@ async def test_attach_a_scan(home: Path, tmp_path: Path) -> None:
         await pilot.press("enter")
         await finish(pilot)
         assert "已附加 stamped.pdf" in status(app)
+        detail = str(app.screen.query_one("#batch-detail").render())
+        assert "stamped.pdf（待上报）" in detail  # not at the county yet
     (b,) = batches(home)
     assert [f.name for f in b.files] == ["stamped.pdf"]
+    assert b.scan_state == "unsent"
 
 
 async def test_a_refusal_is_shown_and_the_screen_goes_on(home: Path, tmp_path: Path) -> None:

@@ -1,0 +1,171 @@
+"""The scan of the stamped pages over the county endpoint: ``PUT /api/v1/batches/{id}/files/{name}``
+against a real ``fieldtui county serve`` (uvicorn on 127.0.0.1): receipts, idempotency, every
+refusal, and the bytes kept exactly."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from fieldtui.county.openapi import ERROR_CODES
+from fieldtui.domain.batch import (
+    API_PATH,
+    ERROR_SCHEMA,
+    FILE_LIST_SCHEMA,
+    FILE_RECEIPT_SCHEMA,
+    content_digest_header,
+    sha256_hex,
+)
+from fieldtui.domain.submission import SCAN_MAX_BYTES
+from tests.support.batches import BatchFactory
+from tests.support.county_server import CountyServer
+
+A, B = "丰收镇", "长乐镇"
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 500
+
+
+def _url(srv: CountyServer, batch_id: str, name: str = "") -> str:
+    return f"{srv.url}{API_PATH}/{batch_id}/files" + (f"/{name}" if name else "")
+
+
+def _headers(token: str, data: bytes) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {token}",
+        "Content-Digest": content_digest_header(data),
+        "Content-Type": "application/pdf",
+    }
+
+
+def _push(client: httpx.Client, srv: CountyServer, factory: BatchFactory, unit: str = A) -> str:
+    b = factory.seal(unit)
+    r = client.post(srv.url + API_PATH, content=b.body, headers=b.headers(srv.tokens[unit]))
+    assert r.status_code == 201, r.text
+    return b.batch_id
+
+
+def _error(r: httpx.Response, status: int, code: str) -> dict:
+    assert r.status_code == status, (r.status_code, r.text)
+    err = r.json()
+    ERROR_SCHEMA.validate(err)
+    assert err["error"] == code and code in ERROR_CODES
+    return err
+
+
+def _stored(srv: CountyServer, batch_id: str) -> list[tuple[str, bytes]]:
+    from fieldtui.county.store import open_county
+
+    with open_county(srv.home) as store:
+        return [(f.name, store.file_data(f.id)) for f in store.files_of(batch_id)]
+
+
+def test_a_scan_is_stored_byte_identical_and_answered_idempotently(county, client, factory):
+    bid = _push(client, county, factory)
+    tok = county.tokens[A]
+    r = client.put(_url(county, bid, "盖章页.pdf"), content=PDF, headers=_headers(tok, PDF))
+    assert r.status_code == 201, r.text
+    receipt = r.json()
+    FILE_RECEIPT_SCHEMA.validate(receipt)
+    assert receipt["batch_id"] == bid and receipt["name"] == "盖章页.pdf"
+    assert receipt["sha256"] == sha256_hex(PDF) and receipt["size"] == len(PDF)
+    assert receipt["mime"] == "application/pdf" and receipt["duplicate"] is False
+    # The same file again: the original receipt, nothing stored twice.
+    again = client.put(_url(county, bid, "盖章页.pdf"), content=PDF, headers=_headers(tok, PDF))
+    assert again.status_code == 200
+    assert again.json() == {**receipt, "duplicate": True}
+    # The same bytes under another name are the same file.
+    other = client.put(_url(county, bid, "scan.pdf"), content=PDF, headers=_headers(tok, PDF))
+    assert other.status_code == 200 and other.json()["name"] == "盖章页.pdf"
+    # Another file with its own name is a second file.
+    png = client.put(_url(county, bid, "page2.png"), content=PNG, headers=_headers(tok, PNG))
+    assert png.status_code == 201 and png.json()["mime"] == "image/png"
+    assert _stored(county, bid) == [("盖章页.pdf", PDF), ("page2.png", PNG)]
+    listing = client.get(_url(county, bid), headers={"Authorization": f"Bearer {tok}"})
+    assert listing.status_code == 200
+    FILE_LIST_SCHEMA.validate(listing.json())
+    assert [f["name"] for f in listing.json()["files"]] == ["盖章页.pdf", "page2.png"]
+    assert listing.json()["files"][0] == receipt
+
+
+def test_the_same_name_with_other_bytes_is_refused_and_keeps_the_first(county, client, factory):
+    bid = _push(client, county, factory)
+    tok = county.tokens[A]
+    assert client.put(
+        _url(county, bid, "s.pdf"), content=PDF, headers=_headers(tok, PDF)
+    ).is_success
+    changed = PDF + b"more"
+    r = client.put(_url(county, bid, "s.pdf"), content=changed, headers=_headers(tok, changed))
+    assert "s.pdf" in _error(r, 422, "conflicting_file")["message"]
+    assert _stored(county, bid) == [("s.pdf", PDF)]
+
+
+def test_tokens_units_and_batches_are_checked(county, client, factory):
+    bid = _push(client, county, factory)
+    good = _headers(county.tokens[A], PDF)
+    bad = {**good, "Authorization": "Bearer " + "x" * 43}
+    r = client.put(_url(county, bid, "s.pdf"), content=PDF, headers=bad)
+    _error(r, 401, "unauthorized")
+    assert r.headers["www-authenticate"] == "Bearer"
+    missing = {k: v for k, v in good.items() if k != "Authorization"}
+    _error(client.put(_url(county, bid, "s.pdf"), content=PDF, headers=missing), 401,
+           "unauthorized")  # fmt: skip
+    other = _headers(county.tokens[B], PDF)
+    _error(client.put(_url(county, bid, "s.pdf"), content=PDF, headers=other), 403, "forbidden")
+    _error(client.get(_url(county, bid), headers={"Authorization": other["Authorization"]}),
+           403, "forbidden")  # fmt: skip
+    unknown = str(uuid.uuid4())
+    _error(client.put(_url(county, unknown, "s.pdf"), content=PDF, headers=good), 404,
+           "not_found")  # fmt: skip
+    _error(client.put(_url(county, "not-a-uuid", "s.pdf"), content=PDF, headers=good), 404,
+           "not_found")  # fmt: skip
+    _error(client.get(_url(county, unknown), headers={"Authorization": good["Authorization"]}),
+           404, "not_found")  # fmt: skip
+    assert _stored(county, bid) == []
+
+
+def test_unsafe_names_are_refused(county, client, factory):
+    bid = _push(client, county, factory)
+    good = _headers(county.tokens[A], PDF)
+    for raw in ("%2E%2E", ".hidden.pdf", "a%5Cb.pdf", "CON.pdf", "x%00.pdf", "scan.PDF",
+                "a..b.pdf", "%E2%80%AEfdp.exe", "x" * 130 + ".pdf", "a%3Ab.pdf"):  # fmt: skip
+        url = f"{county.url}{API_PATH}/{bid}/files/{raw}"
+        r = client.send(client.build_request("PUT", url, content=PDF, headers=good))
+        _error(r, 422, "invalid_name")
+    # A separator never reaches the handler as a name: the route does not match.
+    r = client.put(f"{county.url}{API_PATH}/{bid}/files/a%2Fb.pdf", content=PDF, headers=good)
+    assert r.status_code in (404, 405)
+    assert _stored(county, bid) == []
+
+
+def test_content_digest_and_size_are_checked(county, client, factory):
+    bid = _push(client, county, factory)
+    tok = county.tokens[A]
+    text = b"just some text, not a scan"
+    _error(client.put(_url(county, bid, "s.pdf"), content=text, headers=_headers(tok, text)),
+           415, "not_a_scan")  # fmt: skip
+    html = b"<html>%PDF-" + PDF
+    _error(client.put(_url(county, bid, "s.pdf"), content=html, headers=_headers(tok, html)),
+           415, "not_a_scan")  # fmt: skip
+    # Cut short or changed on the way: the digest no longer matches.
+    _error(client.put(_url(county, bid, "s.pdf"), content=PDF[:-10], headers=_headers(tok, PDF)),
+           422, "digest_mismatch")  # fmt: skip
+    nodigest = {k: v for k, v in _headers(tok, PDF).items() if k != "Content-Digest"}
+    _error(client.put(_url(county, bid, "s.pdf"), content=PDF, headers=nodigest), 422,
+           "invalid_header")  # fmt: skip
+    big = b"%PDF-" + b"\x00" * (SCAN_MAX_BYTES - 4)
+    _error(client.put(_url(county, bid, "big.pdf"), content=big, headers=_headers(tok, big)),
+           413, "too_large")  # fmt: skip
+
+    def stream():  # no Content-Length: chunked, cut off by the server at the limit
+        yield b"%PDF-"
+        for _ in range(SCAN_MAX_BYTES // (1 << 20) + 2):
+            yield b"\x00" * (1 << 20)
+
+    r = client.put(_url(county, bid, "big.pdf"), content=stream(), headers=_headers(tok, big))
+    _error(r, 413, "too_large")
+    # Exactly at the limit is fine.
+    limit = b"%PDF-" + b"\x00" * (SCAN_MAX_BYTES - 5)
+    ok = client.put(_url(county, bid, "limit.pdf"), content=limit, headers=_headers(tok, limit))
+    assert ok.status_code == 201, ok.text
+    assert [n for n, _ in _stored(county, bid)] == ["limit.pdf"]
