@@ -26,6 +26,20 @@ def shape(value: object) -> object:
     return None
 
 
+def fits(got: object, doc: object) -> bool:
+    """``got`` has the documented shape: the same keys all the way down; an empty list fits any
+    documented list (a send with no scans has ``files: []`` where the example shows one)."""
+    if isinstance(doc, dict):
+        return (
+            isinstance(got, dict)
+            and set(got) == set(doc)
+            and all(fits(got[k], doc[k]) for k in doc)
+        )
+    if isinstance(doc, list):
+        return isinstance(got, list) and (not got or not doc or fits(got[0], doc[0]))
+    return not isinstance(got, dict | list)
+
+
 def documented(section: str, got: dict[str, Any]) -> dict[str, Any]:
     """The example of ``section`` with the same top-level keys as ``got`` (AssertionError if none)."""
     for ex in examples(section):
