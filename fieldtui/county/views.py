@@ -38,6 +38,7 @@ class BatchRow:
     passed: int
     newest: bool
     status: str  # the verdict in force, or pending
+    scans: int = 0  # stamped scans received with it (pushed or imported)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class TownshipRow:
     submitted_at: str = ""
     batches: int = 0
     status: str = ""  # review of the newest batch
+    scan: bool = False  # a stamped scan received with any of the period's batches
 
     @property
     def behind(self) -> bool:
@@ -93,7 +95,8 @@ def period_view(store: CountyStore, campaign: Campaign, label: str, now: dt.date
         raise KeyError(label)
     units = [u.name for u in store.units()]
     every = store.batches(campaign.id)
-    rep = county_report(campaign, units, every, now, label)["periods"][0]
+    files = store.file_counts()
+    rep = county_report(campaign, units, every, now, label, files=files)["periods"][0]
     mine = [b for b in every if b.period == label]
     by_unit: dict[str, list[StoredBatch]] = {}
     for b in mine:
@@ -115,6 +118,7 @@ def period_view(store: CountyStore, campaign: Campaign, label: str, now: dt.date
                 submitted_at=r["submitted_at"],
                 batches=r["batches"],
                 status=reviews.verdict_status(store, r["batch_id"]),
+                scan=bool(r["scan"]),
             )
         )
     rows.sort(key=lambda t: (bool(t.met), t.rate if t.rate is not None else -1.0, t.unit))
@@ -134,6 +138,7 @@ def period_view(store: CountyStore, campaign: Campaign, label: str, now: dt.date
                 passed=b.passed,
                 newest=b.batch_id == cur.batch_id,
                 status=reviews.verdict_status(store, b.batch_id),
+                scans=files.get(b.batch_id, 0),
             )
             for b in sorted(group, key=lambda b: (_when(submitted_at(b)), b.seq), reverse=True)
         ]

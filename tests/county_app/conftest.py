@@ -2,7 +2,7 @@
 
 Three townships sent their 2023Q2 batch: 丰收镇 pushed on time (24 stations, behind the target),
 长乐镇 pushed late and then a correction (12 stations, behind), 太平镇 e-mailed a batch sealed in
-time (18 stations, 11 passed: it meets the target); 青龙镇 is registered and sent nothing. Batch ids, seal and receipt times are fixed, so
+time (18 stations, 11 passed: it meets the target) with the scan of its stamped pages; 青龙镇 is registered and sent nothing. Batch ids, seal and receipt times are fixed, so
 the pictures do not change between runs. A draw (seed 2023, one station per township) is stored,
 and the app's clock is frozen at 15 July 2023.
 """
@@ -48,7 +48,7 @@ def _pass_more(factory: BatchFactory, n: int) -> None:
 def county_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from fieldtui.campaigns import load_all
     from fieldtui.county import reviews
-    from fieldtui.county.intake import submit
+    from fieldtui.county.intake import check_file, store_file, submit
     from fieldtui.county.store import open_county
     from fieldtui.domain.sampling import Parameters, Rule
 
@@ -81,6 +81,10 @@ def county_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (c, "import", "2023-07-04T15:00:00.000+08:00"),
         ):
             submit(store, campaigns, s.body, source=source, received_at=when)
+        # 太平镇's e-mail carried the scan of its stamped pages
+        scan = check_file("太平镇_2023Q2_盖章页.pdf", b"%PDF-1.4\n% stamped pages\n%%EOF\n")
+        store_file(store, c.batch_id, scan, source="import",
+                   received_at="2023-07-04T15:00:00.000+08:00")  # fmt: skip
         campaign = next(iter(campaigns.values()))
         reviews.draw_sample(store, campaign, "2023Q2", Parameters(Rule("count", 1)), "2023",
                             REVIEWER, "2023-07-10T09:00:00.000+08:00")  # fmt: skip

@@ -39,6 +39,13 @@ async def test_overview_puts_townships_behind_first_and_marks_them(county_home, 
         assert c["passed"] == sum(t.passed or 0 for t in view.townships)
         line = str(screen.query_one("#county-line", Static).render())
         assert f"{c['passed']}/{c['stations']}" in line and "missing 1" in line and "late 1" in line
+        # only 太平镇's e-mail carried the stamped scan
+        assert {r[1]: r[7] for r in rows} == {
+            "丰收镇": "none",
+            "长乐镇": "none",
+            "太平镇": "yes",
+            "青龙镇": "",
+        }
         # 长乐镇 pushed late, then a correction: two batches, the newest counts
         idx = units.index("长乐镇")
         assert "late" in rows[idx][6]
@@ -47,6 +54,9 @@ async def test_overview_puts_townships_behind_first_and_marks_them(county_home, 
         batches = _rows(screen.query_one("#batches", DataTable))
         assert [b[0] for b in batches] == ["22222222", "22222222"]
         assert "newest" in batches[0][5] and "superseded" in batches[1][5]
+        assert [b[6] for b in batches] == ["—", "—"]
+        await pilot.press(*["down"] * (units.index("太平镇") - idx))
+        assert [b[6] for b in _rows(screen.query_one("#batches", DataTable))] == ["1"]
         # periods: ] to Q3 (nobody sent anything: every registered township missing)
         await pilot.press("right_square_bracket")
         assert screen.view.label == "2023Q3"

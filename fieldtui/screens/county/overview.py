@@ -7,8 +7,9 @@
   first), marked ``✗`` and drawn bold on the error colour, then those that met it (``✓``); the
   registered townships that sent nothing come last, marked ``✗`` and ``未报送``. The marks carry
   the meaning, so it reads the same in 16 colours or none.
+- A column says whether the stamped scan (盖章件) of the period was received with any batch.
 - Below, the batches of the township under the cursor: pushed or e-mailed, submitted on time or
-  late, which one counts (newest), and the county's verdict on each.
+  late, which one counts (newest), the scans received with it, and the county's verdict on each.
 
 Keys: ``[`` / ``]`` previous / next period, ``w`` the work list of this period, ``r`` reload.
 """
@@ -53,12 +54,13 @@ class CountyOverviewScreen(Screen[None]):
     DESCRIPTION = (
         "县级总览：一个季度里各镇乡（街道）的最新批次、报送是否逾期、达标率与目标，以及全县合计达标率"
         "（各镇乡服务站合计）。未达目标的镇乡排在前面、标 ✗ 并加粗，登记了但未报送的镇乡排在最后。"
-        "下方是光标所在镇乡本季度的批次：推送或邮件、是否按时、哪一个计入（最新）、县级审核意见。",
+        "下方是光标所在镇乡本季度的批次：推送或邮件、是否按时、哪一个计入（最新）、收到的盖章件、县级审核意见。",
         "County overview: one period's townships from their newest batch, whether they were late, "
         "their rate against the target, and the county's pooled rate (all stations together). "
         "Townships behind the target come first, marked ✗ in bold; registered townships that "
         "sent nothing come last. Below: the batches of the township under the cursor (pushed or "
-        "e-mailed, on time or late, which one counts, the county's verdict).",
+        "e-mailed, on time or late, which one counts, the stamped scans received, the county's "
+        "verdict).",
     )
 
     def __init__(self) -> None:
@@ -94,6 +96,7 @@ class CountyOverviewScreen(Screen[None]):
             self.tr("达标率", "Rate"),
             self.tr("需达标", "Needed"),
             self.tr("报送", "Submitted"),
+            self.tr("盖章件", "Scan"),
             self.tr("审核", "Review"),
         )
         b = self.query_one("#batches", DataTable)
@@ -104,6 +107,7 @@ class CountyOverviewScreen(Screen[None]):
             self.tr("按时", "On time"),
             self.tr("达标", "Passed"),
             self.tr("计入", "Counts"),
+            self.tr("盖章件", "Scan"),
             self.tr("审核", "Review"),
         )
         self.reload()
@@ -172,6 +176,7 @@ class CountyOverviewScreen(Screen[None]):
                 Text("—", justify="right"),
                 Text(self.tr("未报送", "missing"), style=style),
                 "",
+                "",
             ]
         late = (
             self.tr(f"逾期{r.late_by_days:g}天", f"late {r.late_by_days:g}d")
@@ -186,6 +191,7 @@ class CountyOverviewScreen(Screen[None]):
             Text(pct(r.rate), style=style, justify="right"),
             Text(str(r.needed), justify="right"),
             Text(f"{short_time(r.submitted_at)} {late}", style="bold" if r.late else ""),
+            self.tr("已收", "yes") if r.scan else self.tr("未收", "none"),
             verdict_label(r.status, self.app_.lang),
         ]
 
@@ -214,6 +220,7 @@ class CountyOverviewScreen(Screen[None]):
                 Text(self.tr("逾期", "late"), style="bold") if b.late else self.tr("按时", "yes"),
                 f"{b.passed}/{b.stations}",
                 self.tr("✓ 最新", "✓ newest") if b.newest else self.tr("已被取代", "superseded"),
+                str(b.scans) if b.scans else "—",
                 verdict_label(b.status, self.app_.lang),
             )
 
