@@ -230,3 +230,6 @@ def test_county_import_report_and_files_carry_the_scan(
     missing = real_county.cli("county", "files", "00000000-0000-4000-8000-000000000000",
                               check=False)  # fmt: skip
     assert missing.returncode != 0 and "no batch" in missing.stderr
+    # a unique prefix of the id names the batch too (the overview shows eight characters)
+    short = json.loads(real_county.cli("county", "files", bid[:8], "--json").stdout)
+    assert short == listing
