@@ -195,4 +195,12 @@ def acceptance_report(data: ReportData, campaign: Campaign) -> bytes:
     )  # fmt: skip
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    # python-docx stamps each zip entry with the current time: the same batch written twice (the
+    # export, then the e-mail a minute later) must give the same bytes, so restamp with the seal.
+    import zipfile
+
+    from fieldtui.sync.xlsxml import zip_parts
+
+    with zipfile.ZipFile(buf) as zf:
+        parts = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    return zip_parts(parts, sealed)

@@ -143,6 +143,23 @@ def test_score_sheets_match_each_assessed_station(exported, store, campaign, tow
     assert bonus[0][4] == 2 and "在市级会议上交流经验" in bonus[0][2]
 
 
+def test_exporting_again_later_gives_the_same_bytes(
+    exported, store, campaign, settings, tmp_path, monkeypatch
+) -> None:
+    """The e-mail re-renders the files the export wrote: a minute later (python-docx stamps zip
+    entries with the clock) every file must still be byte for byte the same, or the manifest's
+    sums and the county's digest check disagree with what the officer looked at."""
+    import time
+
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    again = export_period(store, campaign, settings, "2023Q2", tmp_path / "again")
+    for path in sorted(exported.directory.iterdir()):
+        if path.suffix == ".eml":  # the message's own Date and MIME boundary are its own
+            continue
+        assert (again.directory / path.name).read_bytes() == path.read_bytes(), path.name
+
+
 def test_report_docx_has_the_key_figures(exported) -> None:
     import docx
 
