@@ -253,7 +253,8 @@ class FieldApp(App[None]):
             # out of the collector's sight, then collect as usual among what comes after. Full
             # collections then scan only the young heap and stop stalling frames.
             gc.freeze()
-            gc.enable()
+            gc.collect()  # scans nothing; starts CPython's long-lived count from zero (see
+            gc.enable()  # fieldtui.screens.scoring.tune_gc, which freezes again when scoring)
         if self.exit_when_ready:
             self._ready_exit()
 

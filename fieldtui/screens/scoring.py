@@ -75,28 +75,34 @@ DIGIT_BINDINGS = [
 
 # -- garbage collection ---------------------------------------------------------------------------
 
-# After gc.freeze() the start-up heap is never scanned again, so young collections stay small
-# (default 700) and a full collection waits for 1,000 older ones instead of 10 (see tune_gc).
-GC_THRESHOLD = (700, 10, 1_000)
 _gc_tuned = False
 
 
 def tune_gc() -> None:
-    """Freeze what start-up allocated and make full collections rare (once per process).
+    """Freeze what is alive when scoring starts (once per process): it lives for the session.
 
     A full collection walks every tracked object; once Textual's render caches have grown that
-    stalls a frame for ~100 ms every ~20 keys. What is alive after start-up lives for the whole
-    session, so it moves to the permanent generation and is never walked again; a full collection
-    then waits for 1,000 older-generation ones. Measured: RSS after 3,000 keys stays within 10 %
-    of RSS after 100 (benchmarks/memory.py). The app may call this itself after start-up.
+    stalls a frame for ~100 ms every ~20 keys. Frozen objects are never walked again, so full
+    collections then scan only what came after. The collection after the freeze resets
+    CPython's count of long-lived objects to what is not frozen (nothing): left at the size of
+    the whole heap, it would hold every full collection back until a quarter as many objects
+    had piled up, and the reference cycles of Textual's strips, garbage by then, would grow the
+    heap about 2 KiB a key for good (benchmarks: memory after 3,000 scoring keys). The app does
+    the same when its first screen is ready (FieldApp.tune_gc); this covers the screens opened
+    since, and the county app.
     """
     global _gc_tuned
     if _gc_tuned:
         return
     _gc_tuned = True
+    freeze_heap()
+
+
+def freeze_heap() -> None:
+    """Collect, freeze what survives, and start CPython's long-lived count from zero."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
+    gc.collect()  # scans nothing (all is frozen); resets the long-lived count
 
 
 # -- the visit being edited ---------------------------------------------------------------------
