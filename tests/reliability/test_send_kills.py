@@ -210,14 +210,19 @@ def _stored(county: Path, batch_id: str) -> bool:
 def kill_client(
     proc: subprocess.Popen[str], county: Path, batch_id: str, mode: str, rng: random.Random
 ) -> str:
-    """SIGKILL the send: at a random moment, or as soon as the county has committed the batch
-    (its answer still held back by the proxy). Returns what happened."""
+    """SIGKILL the send: at a random moment, while it is still starting (``early``), or as soon
+    as the county has committed the batch (its answer still held back by the proxy). Returns what
+    happened. (After the commit the send also waits for the answer and fetches the review, so
+    most random moments land after the commit: the early kills make sure both sides are hit.)"""
     if mode == "after-commit":
         end = time.monotonic() + 30
         while proc.poll() is None and not _stored(county, batch_id) and time.monotonic() < end:
             time.sleep(0.002)
-    else:
-        end = time.monotonic() + rng.uniform(0.2, 1.6)  # start-up, seal check, send, receipt
+    else:  # early: still starting (imports, settings), the request not yet out
+        window = (
+            (0.2, 1.6) if mode == "random" else (0.0, 0.2)
+        )  # start-up, seal check, send, receipt
+        end = time.monotonic() + rng.uniform(*window)
         while proc.poll() is None and time.monotonic() < end:
             time.sleep(0.002)
     if proc.poll() is not None:
@@ -242,7 +247,7 @@ def run_client_kills(tmp_path: Path, server_args: Sequence[str], kills: int, mod
         for i in range(kills):
             (bid,) = change_and_seal(home, i, ["2023Q2"])
             sealed.append(bid)
-            how = mode if mode != "mixed" else ("after-commit" if i % 2 else "random")
+            how = mode if mode != "mixed" else ("early", "after-commit", "random")[i % 3]
             seen[kill_client(send(home, "--deadline", "30"), srv.home, bid, how, rng)] += 1
             township_state(home)  # integrity_check after every kill
         finish(send(home, "--deadline", "60"))  # what the kills left in the outbox goes now
