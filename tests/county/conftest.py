@@ -19,11 +19,8 @@ def factory(tmp_path_factory: pytest.TempPathFactory) -> BatchFactory:
 
 @pytest.fixture
 def county(tmp_path: Path) -> Iterator[CountyServer]:
-    srv = start_county(tmp_path / "county", units=UNITS)
-    try:
+    with start_county(tmp_path / "county", units=UNITS) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

@@ -23,11 +23,8 @@ from tests.sync.helpers import UNIT, make_settings, small_township
 
 @pytest.fixture
 def county(tmp_path: Path) -> Iterator[CountyServer]:
-    srv = start_county(tmp_path / "county", units=[UNIT])
-    try:
+    with start_county(tmp_path / "county", units=[UNIT]) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

@@ -26,11 +26,8 @@ OTHER = "三合镇"
 
 @pytest.fixture
 def real_county(tmp_path: Path) -> Iterator[CountyServer]:
-    srv = start_county(tmp_path / "county", units=[UNIT, OTHER])
-    try:
+    with start_county(tmp_path / "county", units=[UNIT, OTHER]) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

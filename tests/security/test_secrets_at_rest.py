@@ -63,11 +63,8 @@ def test_settings_file_is_created_0600_whatever_the_umask(tmp_path: Path) -> Non
 
 @pytest.fixture
 def county(tmp_path: Path) -> Iterator[CountyServer]:
-    srv = start_county(tmp_path / "county", units=[UNIT])
-    try:
+    with start_county(tmp_path / "county", units=[UNIT]) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.mark.parametrize("opened", [0o644, 0o640, 0o604, 0o660])

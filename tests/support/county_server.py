@@ -100,6 +100,12 @@ class CountyServer:
             self.proc.stdout.close()
         return self.proc.returncode
 
+    def __enter__(self) -> CountyServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 

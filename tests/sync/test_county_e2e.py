@@ -20,11 +20,8 @@ OTHER = "三合镇"
 
 @pytest.fixture
 def real_county(tmp_path: Path) -> Iterator[CountyServer]:
-    srv = start_county(tmp_path / "county", units=[UNIT, OTHER])
-    try:
+    with start_county(tmp_path / "county", units=[UNIT, OTHER]) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def send(home: Path, url: str, token: str, *args: str) -> tuple[int, dict]:

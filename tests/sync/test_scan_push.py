@@ -24,11 +24,8 @@ JPG = b"\xff\xd8\xff\xe0" + bytes(reversed(range(256))) * 16
 
 @pytest.fixture
 def real_county(tmp_path: Path) -> Iterator[CountyServer]:
-    srv = start_county(tmp_path / "county", units=[UNIT, OTHER])
-    try:
+    with start_county(tmp_path / "county", units=[UNIT, OTHER]) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def _configure(home: Path, url: str, token: str) -> None:
