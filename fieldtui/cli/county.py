@@ -348,7 +348,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
                         "unit": r["unit"],
                         "period": r["period"],
                         "received_at": r["received_at"],
-                        "files": [_import_scan(store, r["batch_id"], f) for f in cand.files],
+                        "files": [_import_scan(store, r["batch_id"], f) for f in cand.files]
+                        + [_unlisted(name) for name in cand.unlisted],
                     }
                 )
     refused = sum(1 for r in results if r["status"] == "refused")
@@ -387,11 +388,23 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
                 elif f["status"] == "duplicate":
                     ctx.out(ctx.t(f"    盖章扫描件已有，不重复接收：{f['name']}",
                                   f"    scan already received, not stored twice: {f['name']}"))  # fmt: skip
+                elif f["status"] == "unlisted":
+                    print(ctx.t(f"    未接收附件 {f['name']}：SHA256SUMS 中没有它，无法核对；"
+                                "请乡镇用 fieldtui batch attach 附上盖章扫描件后重新导出",
+                                f"    not taken: {f['name']} is not in SHA256SUMS, so it cannot "
+                                "be checked; ask the township to attach the scan with "
+                                "`fieldtui batch attach` and export again"),
+                          file=sys.stderr)  # fmt: skip
                 else:
                     print(ctx.t(f"    拒收扫描件 {f['name']}：{f['message']}",
                                 f"    refused the scan {f['name']}: {f['message']}"),
                           file=sys.stderr)  # fmt: skip
     return 2 if refused or refused_files else 0
+
+
+def _unlisted(name: str) -> dict[str, Any]:
+    return {"name": name, "sha256": None, "status": "unlisted",
+            "message": "not in the message's SHA256SUMS: not taken"}  # fmt: skip
 
 
 def _import_scan(store: Any, batch_id: str, scan: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ Accepted files:
 Scans of the stamped pages (PDF, PNG, JPEG by their first bytes) travel with the batch: in a zip
 with one batch, every scan the manifest lists (its SHA-256 verified with the rest); in an e-mail,
 every scan attachment its ``SHA256SUMS`` attachment lists with the same SHA-256 (a listed scan
-that does not match refuses the message; an unlisted one is not taken). They are stored through
+that does not match refuses the message; an unlisted one is not taken, and named in the result). They are stored through
 the same path as a pushed file (``intake.check_file`` + ``intake.store_file``).
 
 Sizes are bounded (a zip bomb or a huge attachment is refused before it is read whole).
@@ -58,6 +58,7 @@ class Candidate:
     where: str
     body: bytes
     files: tuple[ScanFile, ...] = ()
+    unlisted: tuple[str, ...] = ()  # scans beside the batch that no manifest lists: not taken
 
 
 SCAN_MARK = (
@@ -228,8 +229,16 @@ def from_eml(data: bytes, where: str, limit: int) -> list[Candidate]:
         raise UnreadableFile(f"{where}: the message has no batch attachment (.json or .zip)")
     if len(out) == 1 and not out[0].files:  # the scans attached beside the one batch
         c = out[0]
-        out[0] = Candidate(c.where, c.body, _scans(loose, listed, where))
+        out[0] = Candidate(c.where, c.body, _scans(loose, listed, where), _unlisted(loose, listed))
     return out
+
+
+def _unlisted(members: dict[str, bytes], listed: dict[str, str]) -> tuple[str, ...]:
+    """Attachments that look like scans but no manifest lists (attached by hand, or a picture
+    in the signature): not taken, but named, so the county can ask for them properly."""
+    from fieldtui.domain.submission import sniff_scan
+
+    return tuple(n for n, d in members.items() if n not in listed and sniff_scan(d) is not None)
 
 
 def read_candidates(path: Path, limit: int) -> list[Candidate]:

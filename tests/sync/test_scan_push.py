@@ -197,6 +197,20 @@ def test_county_import_report_and_files_carry_the_scan(
     assert out["duplicates"] == 1 and out["results"][0]["files"][0]["status"] == "duplicate"
     assert real_county.copies() == {bid: 1}
     assert len(county_files(real_county)[bid]) == 1
+    # A scan attached to the message by hand (no SHA256SUMS line for it): not taken, but named.
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    msg.add_attachment(JPG, maintype="image", subtype="jpeg", filename="手机拍的盖章页.jpg")
+    by_hand = tmp_path / "by-hand.eml"
+    by_hand.write_bytes(msg.as_bytes())
+    out = json.loads(real_county.cli("county", "import", "--json", str(by_hand)).stdout)
+    files = {f["name"]: f["status"] for f in out["results"][0]["files"]}
+    assert files["手机拍的盖章页.jpg"] == "unlisted" and out["files_refused"] == 0
+    r = real_county.cli("--lang", "en", "county", "import", str(by_hand))
+    assert r.returncode == 0 and "not taken: 手机拍的盖章页.jpg" in r.stderr
+    assert len(county_files(real_county)[bid]) == 1
     # A zip whose scan was changed after the export: refused, nothing stored.
     import zipfile
 
