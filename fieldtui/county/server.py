@@ -36,7 +36,7 @@ from fieldtui.county.auth import bearer_token, match_token
 from fieldtui.county.intake import Accepted, Rejection, lookup, parse, store_checked, validate
 from fieldtui.county.limits import RateLimiter, ReadDeadline, retry_after
 from fieldtui.county.openapi import FILE_PATH, HEALTH_PATH, OPENAPI_PATH, REVIEW_PATH, document
-from fieldtui.county.store import CountyStore, TokenHash
+from fieldtui.county.store import CountyStore, StoredBatch, TokenHash
 from fieldtui.domain.batch import API_PATH, FILES_PATH, UUID_RE, parse_content_digest
 from fieldtui.domain.rubric import Campaign
 
@@ -181,42 +181,9 @@ async def post_batch(request: Request) -> Response:
     county: County = request.app.state.county
     opts = county.options
 
-    wait = county.ip_limits.take(_client(request))
-    if wait:
-        _note(request, error="rate_limited")
-        return _error(
-            Rejection(
-                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
-            ),
-            close=True,
-        )
-    token = bearer_token(request.headers.get("authorization"))
-    try:
-        found = None if token is None else await county.db(_match, county.store, token)
-    except sqlite3.Error as exc:
-        return _unavailable(request, exc)
-    token = None  # keep the secret out of locals from here on
-    if found is None:
-        _note(request, error="unauthorized")
-        return _error(
-            Rejection(
-                401,
-                "unauthorized",
-                "a valid township token is needed (Authorization: Bearer ...)",
-                headers={"WWW-Authenticate": "Bearer"},
-            ),
-            close=True,
-        )
-    _note(request, unit=found.unit)
-    wait = county.token_limits.take(found.id)
-    if wait:
-        _note(request, error="rate_limited")
-        return _error(
-            Rejection(
-                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
-            ),
-            close=True,
-        )
+    found = await _authorize(request, close=True)
+    if isinstance(found, Response):
+        return found
     ctype = request.headers.get("content-type", "")
     if ctype.split(";")[0].strip().lower() != "application/json":
         _note(request, error="unsupported_media_type")
@@ -295,55 +262,20 @@ def _review(county: County, batch_id: str, unit: str) -> dict[str, Any] | Reject
     from fieldtui.county import reviews
     from fieldtui.county.intake import now_iso
 
-    store = county.store
-    batch = store.find(batch_id)
-    if batch is None:
-        return Rejection(404, "not_found", "no batch with this id was received")
-    if batch.unit != unit:
-        # Same answer whether or not the id exists would hide less; the id is a random UUID
-        # the township itself made, so saying "not yours" leaks nothing worth hiding.
-        return Rejection(403, "forbidden", "this batch belongs to another township", "batch_id")
+    batch = _owned_batch(county, batch_id, unit)
+    if isinstance(batch, Rejection):
+        return batch
     county.collect_rescores()
-    return reviews.review_document(store, county.campaigns, batch, now_iso())
+    return reviews.review_document(county.store, county.campaigns, batch, now_iso())
 
 
 async def get_review(request: Request) -> Response:
     """``GET /api/v1/batches/{id}/review``: the verdicts and spot-check results of one of the
     token's own batches."""
     county: County = request.app.state.county
-    wait = county.ip_limits.take(_client(request))
-    if wait:
-        _note(request, error="rate_limited")
-        return _error(
-            Rejection(
-                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
-            )
-        )
-    token = bearer_token(request.headers.get("authorization"))
-    try:
-        found = None if token is None else await county.db(_match, county.store, token)
-    except sqlite3.Error as exc:
-        return _unavailable(request, exc)
-    token = None
-    if found is None:
-        _note(request, error="unauthorized")
-        return _error(
-            Rejection(
-                401,
-                "unauthorized",
-                "a valid township token is needed (Authorization: Bearer ...)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        )
-    _note(request, unit=found.unit)
-    wait = county.token_limits.take(found.id)
-    if wait:
-        _note(request, error="rate_limited")
-        return _error(
-            Rejection(
-                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
-            )
-        )
+    found = await _authorize(request, close=False)
+    if isinstance(found, Response):
+        return found
     batch_id = request.path_params["batch_id"]
     if not _UUID.fullmatch(batch_id):
         _note(request, error="not_found")
@@ -360,8 +292,8 @@ async def get_review(request: Request) -> Response:
 
 
 async def _authorize(request: Request, *, close: bool) -> TokenHash | Response:
-    """The client and token rate limits and the bearer token, exactly as the batch POST checks
-    them: the token's row, or the 429/401/503 to answer with."""
+    """The client and token rate limits and the bearer token, for every township request: the
+    token's row, or the 429/401/503 to answer with (``close``: also end the connection)."""
     county: County = request.app.state.county
     wait = county.ip_limits.take(_client(request))
     if wait:
@@ -402,14 +334,15 @@ async def _authorize(request: Request, *, close: bool) -> TokenHash | Response:
     return found
 
 
-def _owned_batch(county: County, batch_id: str, unit: str) -> Rejection | None:
-    """On the database thread: None if ``batch_id`` is stored and belongs to ``unit``."""
+def _owned_batch(county: County, batch_id: str, unit: str) -> StoredBatch | Rejection:
+    """On the database thread: the stored batch if it belongs to ``unit``, else 404/403."""
     batch = county.store.find(batch_id)
     if batch is None:
         return Rejection(404, "not_found", "no batch with this id was received")
     if batch.unit != unit:
+        # The id is a random UUID the township itself made: "not yours" leaks nothing.
         return Rejection(403, "forbidden", "this batch belongs to another township", "batch_id")
-    return None
+    return batch
 
 
 async def put_file(request: Request) -> Response:
@@ -457,12 +390,12 @@ async def put_file(request: Request) -> Response:
             close=True,
         )
     try:
-        refused = await county.db(_owned_batch, county, batch_id, found.unit)
+        owned = await county.db(_owned_batch, county, batch_id, found.unit)
     except sqlite3.Error as exc:
         return _unavailable(request, exc)
-    if refused is not None:
-        _note(request, error=refused.code)
-        return _error(refused, close=True)
+    if isinstance(owned, Rejection):
+        _note(request, error=owned.code)
+        return _error(owned, close=True)
     key = f"{batch_id}/{name}"
     if county.options.dedup and key in county.inflight:
         _note(request, error="in_flight")
@@ -511,9 +444,9 @@ async def put_file(request: Request) -> Response:
 
 
 def _file_list(county: County, batch_id: str, unit: str) -> dict[str, Any] | Rejection:
-    refused = _owned_batch(county, batch_id, unit)
-    if refused is not None:
-        return refused
+    owned = _owned_batch(county, batch_id, unit)
+    if isinstance(owned, Rejection):
+        return owned
     return {"batch_id": batch_id, "files": [f.receipt for f in county.store.files_of(batch_id)]}
 
 
