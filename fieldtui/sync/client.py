@@ -39,7 +39,7 @@ import json
 import ssl
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -51,7 +51,7 @@ from fieldtui.domain.batch import (
     RECEIPT_SCHEMA,
     content_digest_header,
 )
-from fieldtui.domain.schema import SchemaError
+from fieldtui.domain.schema import SchemaError, Spec
 from fieldtui.domain.submission import BatchFile, BatchRecord
 from fieldtui.settings import Secret, Settings
 from fieldtui.store.store import Store
@@ -326,29 +326,41 @@ def _is_cert_error(exc: BaseException) -> bool:
     return False
 
 
+def _receipt(
+    resp: httpx.Response,
+    schema: Spec,
+    expect: Mapping[str, str],
+    invalid: tuple[str, str],
+    mismatch: tuple[str, str],
+) -> dict[str, Any] | None:
+    """The receipt of a 200/201 (checked against ``schema`` and naming ``expect``), None for
+    any other status; raise _Retryable for a receipt that is malformed or names another thing."""
+    status = resp.status_code
+    if status not in (200, 201):
+        return None
+    try:
+        receipt = json.loads(resp.content.decode("utf-8"))
+        schema.validate(receipt)
+    except (ValueError, SchemaError) as exc:
+        why = _clean(str(exc), 120)
+        raise _Retryable(status, f"{invalid[0]}（{why}）", f"{invalid[1]} ({why})") from None
+    if any(receipt[k] != v for k, v in expect.items()):
+        raise _Retryable(status, *mismatch)
+    return dict(receipt)
+
+
 def _classify_response(
     resp: httpx.Response, batch_id: str, digest: str, now: float
 ) -> dict[str, Any]:
     """The receipt of a 200/201, or raise _Retryable / _Permanent."""
-    status = resp.status_code
-    if status in (200, 201):
-        try:
-            receipt = json.loads(resp.content.decode("utf-8"))
-            RECEIPT_SCHEMA.validate(receipt)
-        except (ValueError, SchemaError) as exc:
-            raise _Retryable(
-                status,
-                f"服务器回执无效（{_clean(str(exc), 120)}）",
-                f"invalid receipt from the server ({_clean(str(exc), 120)})",
-            ) from None
-        if receipt["batch_id"] != batch_id or receipt["digest"] != digest:
-            raise _Retryable(
-                status,
-                "服务器回执与本批次不符（批次号或摘要不同）",
-                "the receipt names another batch or digest",
-            )
-        return dict(receipt)
-    _refuse(resp, now, _BATCH_HINTS)
+    receipt = _receipt(
+        resp, RECEIPT_SCHEMA, {"batch_id": batch_id, "digest": digest},
+        ("服务器回执无效", "invalid receipt from the server"),
+        ("服务器回执与本批次不符（批次号或摘要不同）", "the receipt names another batch or digest"),
+    )  # fmt: skip
+    if receipt is None:
+        _refuse(resp, now, _BATCH_HINTS)
+    return receipt
 
 
 _BATCH_HINTS: dict[int, tuple[str, str]] = {
@@ -374,25 +386,15 @@ def _classify_file_response(
     resp: httpx.Response, batch_id: str, sha256: str, now: float
 ) -> dict[str, Any]:
     """The file receipt of a 200/201, or raise _Retryable / _Permanent."""
-    status = resp.status_code
-    if status in (200, 201):
-        try:
-            receipt = json.loads(resp.content.decode("utf-8"))
-            FILE_RECEIPT_SCHEMA.validate(receipt)
-        except (ValueError, SchemaError) as exc:
-            raise _Retryable(
-                status,
-                f"服务器回执无效（{_clean(str(exc), 120)}）",
-                f"invalid file receipt from the server ({_clean(str(exc), 120)})",
-            ) from None
-        if receipt["batch_id"] != batch_id or receipt["sha256"] != sha256:
-            raise _Retryable(
-                status,
-                "服务器回执与此扫描件不符（批次号或摘要不同）",
-                "the file receipt names another batch or SHA-256",
-            )
-        return dict(receipt)
-    _refuse(resp, now, _FILE_HINTS)
+    receipt = _receipt(
+        resp, FILE_RECEIPT_SCHEMA, {"batch_id": batch_id, "sha256": sha256},
+        ("服务器回执无效", "invalid file receipt from the server"),
+        ("服务器回执与此扫描件不符（批次号或摘要不同）",
+         "the file receipt names another batch or SHA-256"),
+    )  # fmt: skip
+    if receipt is None:
+        _refuse(resp, now, _FILE_HINTS)
+    return receipt
 
 
 def _refuse(resp: httpx.Response, now: float, hints: dict[int, tuple[str, str]]) -> NoReturn:
