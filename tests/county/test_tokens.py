@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from fieldtui.county.auth import bearer_token, match_token, token_hash
+from fieldtui.county.auth import TOKEN_RE, bearer_token, match_token, new_token, token_hash
 from fieldtui.county.store import TokenHash, open_county
 from fieldtui.domain.batch import API_PATH
 from tests.support.county_server import fieldtui, start_county
@@ -49,6 +49,17 @@ def test_token_add_prints_once_and_stores_only_the_hash(tmp_path: Path) -> None:
         ("太平镇", 0),
         ("长乐镇", 1),
     ]
+
+
+def test_a_token_never_begins_with_a_dash_and_pastes_into_config_set(tmp_path: Path) -> None:
+    """One urlsafe token in 64 begins with "-": on the command line that reads as an option
+    (found when `config set token` failed in the review end-to-end test)."""
+    tokens = [new_token() for _ in range(2000)]  # without the rule, 2000 hit "-" ~31 times
+    assert not [t for t in tokens if t.startswith("-")]
+    assert all(TOKEN_RE.fullmatch(t) for t in tokens) and len(set(tokens)) == len(tokens)
+    home = tmp_path / "township"
+    r = fieldtui(home, "config", "set", "token", tokens[0], check=False)
+    assert r.returncode == 0, r.stderr
 
 
 def test_bad_unit_names_are_refused(tmp_path: Path) -> None:
