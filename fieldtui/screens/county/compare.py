@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from fieldtui.domain.review import Comparison
+from fieldtui.screens.county.base import CountyNode
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.footer import KeyFooter
 
@@ -29,7 +30,7 @@ def g(x: float | None) -> str:
 
 
 @scoped("county_compare", extra=[Binding("escape", "close", show=False)])
-class CompareScreen(Screen[None]):
+class CompareScreen(CountyNode, Screen[None]):
     """Two scores of one station, item by item."""
 
     CSS_PATH = "compare.tcss"
@@ -48,13 +49,6 @@ class CompareScreen(Screen[None]):
         self.comparison = comparison
         self.notes = dict(notes)
         self.show_all = False
-
-    @property
-    def app_(self) -> Any:
-        return self.app
-
-    def tr(self, zh: str, en: str) -> str:
-        return str(self.app_.tr(zh, en))
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-title")

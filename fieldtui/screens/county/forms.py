@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from fieldtui.domain.review import VERDICTS, verdict_label
+from fieldtui.screens.county.base import CountyNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +47,9 @@ def parse_amount(text: str) -> tuple[str, float] | None:
         return None
 
 
-class _Form(ModalScreen[Any]):
+class _Form(CountyNode, ModalScreen[Any]):
     CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("escape", "cancel", show=False)]
-
-    @property
-    def app_(self) -> Any:
-        return self.app
-
-    def tr(self, zh: str, en: str) -> str:
-        return str(self.app_.tr(zh, en))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -20,11 +20,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from fieldtui.county.views import PeriodView, TownshipRow, default_period, period_view
 from fieldtui.domain.review import verdict_label
+from fieldtui.screens.county.base import PeriodScreen
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.footer import KeyFooter
 from fieldtui.widgets.navbar import NavBar
@@ -45,7 +45,7 @@ def short_time(text: str) -> str:
 
 
 @scoped("county_overview")
-class CountyOverviewScreen(Screen[None]):
+class CountyOverviewScreen(PeriodScreen):
     """Every township's batches and rates for one period."""
 
     CSS_PATH = "overview.tcss"
@@ -66,14 +66,6 @@ class CountyOverviewScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.view: PeriodView | None = None
-        self.label = ""
-
-    @property
-    def app_(self) -> Any:
-        return self.app
-
-    def tr(self, zh: str, en: str) -> str:
-        return str(self.app_.tr(zh, en))
 
     def compose(self) -> ComposeResult:
         yield NavBar("overview")
@@ -229,19 +221,6 @@ class CountyOverviewScreen(Screen[None]):
             self._show_batches()
 
     # -- keys ----------------------------------------------------------------------------------
-
-    def _step(self, step: int) -> None:
-        labels = [p.label for p in self.app_.campaign.periods]
-        i = labels.index(self.label) + step
-        if 0 <= i < len(labels):
-            self.label = labels[i]
-            self.reload()
-
-    def action_prev_period(self) -> None:
-        self._step(-1)
-
-    def action_next_period(self) -> None:
-        self._step(1)
 
     def action_reload(self) -> None:
         self.reload()

@@ -17,13 +17,13 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from fieldtui.county import reviews
 from fieldtui.county.views import default_period, worklist_json
 from fieldtui.domain.errors import Refusal
 from fieldtui.domain.review import verdict_label
+from fieldtui.screens.county.base import PeriodScreen
 from fieldtui.screens.county.forms import DrawModal, DrawRequest, VerdictModal, VerdictRequest
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.footer import KeyFooter
@@ -37,7 +37,7 @@ def g(x: float | None) -> str:
 
 
 @scoped("county_worklist")
-class WorklistScreen(Screen[None]):
+class WorklistScreen(PeriodScreen):
     """The sampled stations of a period: re-score, compare, decide."""
 
     CSS_PATH = "worklist.tcss"
@@ -56,16 +56,8 @@ class WorklistScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.label = ""
         self.data: dict[str, Any] = {"sample": None, "entries": []}
         self.problems: list[str] = []
-
-    @property
-    def app_(self) -> Any:
-        return self.app
-
-    def tr(self, zh: str, en: str) -> str:
-        return str(self.app_.tr(zh, en))
 
     def compose(self) -> ComposeResult:
         yield NavBar("worklist")
@@ -180,19 +172,6 @@ class WorklistScreen(Screen[None]):
         return e
 
     # -- keys ----------------------------------------------------------------------------------
-
-    def _step(self, step: int) -> None:
-        labels = [p.label for p in self.app_.campaign.periods]
-        i = labels.index(self.label) + step
-        if 0 <= i < len(labels):
-            self.label = labels[i]
-            self.reload()
-
-    def action_prev_period(self) -> None:
-        self._step(-1)
-
-    def action_next_period(self) -> None:
-        self._step(1)
 
     def action_draw(self) -> None:
         self.app.push_screen(DrawModal(self.label, self.app_.reviewer), self._drawn)
