@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldtui.cli.context import CliError, Context
+from fieldtui.domain.rubric import Campaign
 from fieldtui.domain.scoring import BonusEntry, check_bonus, check_score, check_veto
 
 _SHEET_KEYS = {"scores", "notes", "bonus", "veto"}
@@ -96,28 +97,44 @@ def parse_sheet(
     return scores, notes, bonus, veto
 
 
+def check_sheet(
+    campaign: Campaign,
+    source: str,
+    scores: dict[int, float | None],
+    notes: dict[int, str],
+    bonus: list[BonusEntry] | None,
+    veto: list[int],
+) -> None:
+    """Check a whole parsed sheet against the campaign before anything is written."""
+    for n, v in scores.items():
+        if v is not None:
+            check_score(campaign, n, v)
+    for n in notes:
+        if not campaign.has_item(n):
+            raise CliError(f"{source}: notes.{n}: no such standard item")
+    for e in bonus or []:
+        check_bonus(campaign, e)
+    check_veto(campaign, veto)
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """``--date YYYY-MM-DD``, or None when not given."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--date: {value!r} is not YYYY-MM-DD") from None
+
+
 def cmd_assess(ctx: Context, args: argparse.Namespace) -> None:
     c = ctx.campaign
     store = ctx.store
     st = ctx.station(args.station)
     scores, notes, bonus, veto = parse_sheet(_read_sheet(args.source), args.source)
-    day = None
-    if args.date:
-        try:
-            day = dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise CliError(f"--date: {args.date!r} is not YYYY-MM-DD") from None
+    day = parse_date(args.date)
     actor = args.assessor or str(ctx.settings.get("officer"))
-    # Check the whole sheet before anything is written.
-    for n, v in scores.items():
-        if v is not None:
-            check_score(c, n, v)
-    for n in notes:
-        if not c.has_item(n):
-            raise CliError(f"{args.source}: notes.{n}: no such standard item")
-    for e in bonus or []:
-        check_bonus(c, e)
-    check_veto(c, veto)
+    check_sheet(c, args.source, scores, notes, bonus, veto)
     if args.complete and args.revises is None:
         missing = [it.number for it in c.items if scores.get(it.number) is None]
         if missing:

@@ -320,31 +320,16 @@ def cmd_worklist(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_rescore(ctx: Context, args: argparse.Namespace) -> None:
-    import datetime as dt
 
-    from fieldtui.cli.assess import _read_sheet, parse_sheet
+    from fieldtui.cli.assess import _read_sheet, check_sheet, parse_date, parse_sheet
     from fieldtui.county import reviews, workbook
     from fieldtui.county.views import comparison_json, rescore_json
-    from fieldtui.domain.scoring import check_bonus, check_score, check_veto
 
     campaign = _campaign(ctx, args)
     reviewer = _reviewer(ctx, args.reviewer)
     scores, notes, bonus, veto = parse_sheet(_read_sheet(args.source), args.source)
-    for n, v in scores.items():
-        if v is not None:
-            check_score(campaign, n, v)
-    for n in notes:
-        if not campaign.has_item(n):
-            raise CliError(f"{args.source}: notes.{n}: no such standard item")
-    for e in bonus or []:
-        check_bonus(campaign, e)
-    check_veto(campaign, veto)
-    day = None
-    if args.date:
-        try:
-            day = dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise CliError(f"--date: {args.date!r} is not YYYY-MM-DD") from None
+    check_sheet(campaign, args.source, scores, notes, bonus, veto)
+    day = parse_date(args.date)
     with _store(ctx) as store, workbook.open_workbook(ctx.home) as book:
         collect_problems = workbook.collect(store, book, {campaign.id: campaign}, _now()).problems
         entry = reviews.find_entry(
