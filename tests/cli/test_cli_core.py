@@ -228,6 +228,11 @@ def test_assess_refusals_write_nothing(cli: Cli, home: Path, tmp_path: Path, cam
         "assess", "没有这个站", "--date", "2023-06-01", "--from", cases["partial score"]
     )
     assert code != 0 and "没有这个站" in err
+    note = write(tmp_path, "g.json", {"scores": {"1": 1}, "notes": {"99": "x"}})
+    code, _, err = cli("assess", name, "--date", "2023-06-01", "--from", note)
+    assert code != 0 and "notes.99: no such standard item" in err
+    code, _, err = cli("assess", name, "--date", "2023-6-1", "--from", cases["partial score"])
+    assert code != 0 and "--date: '2023-6-1' is not YYYY-MM-DD" in err
     incomplete = write(tmp_path, "f.json", {"scores": {"1": 1}})
     code, _, err = cli("assess", name, "--date", "2023-06-01", "--from", incomplete, "--complete")
     assert code != 0 and "2" in err and "unscored" not in err  # Chinese by default
