@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldtui.domain.batch import API_PATH, content_hash
+from fieldtui.domain.batch import API_PATH, BATCH_SCHEMA, content_hash
+from fieldtui.domain.schema import Arr, Bool, Int, Num, Obj, Spec
 from tests.support.batches import BatchFactory, Sealed, push_headers
 from tests.support.counts import count
 from tests.support.county_server import CountyServer, start_county
@@ -91,10 +92,21 @@ def kind(v: Any) -> str:
     return {str: "string", list: "array", dict: "object", type(None): "null"}[type(v)]
 
 
-def wrong_types(original: Any) -> st.SearchStrategy[Any]:
-    """Values of another JSON type than ``original`` (null left out: some fields may be null)."""
+def declared(path: Path_) -> str:
+    """The JSON type the wire schema declares at ``path``. A null in the sealed batch says
+    nothing about its field: ``revises`` is null or an id, so 5 there is no wrong type."""
+    spec: Spec = BATCH_SCHEMA
+    for p in path:
+        spec = spec.of if isinstance(spec, Arr) else spec.fields[p]  # type: ignore[attr-defined]
+    if isinstance(spec, (Int, Num)):
+        return "number"
+    return {Bool: "bool", Arr: "array", Obj: "object"}.get(type(spec), "string")
+
+
+def wrong_types(path: Path_) -> st.SearchStrategy[Any]:
+    """Values of another JSON type than the schema declares at ``path``."""
     candidates: list[Any] = ["5", "true", 5, 0, 1, 2.5, True, False, [], [1], {}, {"x": 1}]
-    return st.sampled_from([c for c in candidates if kind(c) != kind(original)])
+    return st.sampled_from([c for c in candidates if kind(c) != declared(path)])
 
 
 @st.composite
@@ -111,7 +123,6 @@ def broken(draw: st.DrawFn, payload: dict[str, Any]) -> tuple[str, Path_, bytes]
         target[name] = draw(st.sampled_from([1, "x", None, [], {}]))
     else:
         where = draw(st.sampled_from([p for p in paths(obj) if p != ("content_hash",)]))
-        original = at(obj, where)
         if how == "special":
             value: Any = "\x00RAW:" + draw(st.sampled_from(sorted(RAW)))
         elif how == "huge":
@@ -122,7 +133,7 @@ def broken(draw: st.DrawFn, payload: dict[str, Any]) -> tuple[str, Path_, bytes]
                 st.sampled_from([1001, 5000, 100_000])
             )
         else:
-            value = draw(wrong_types(original))
+            value = draw(wrong_types(where))
         parent = at(obj, where[:-1])
         parent[where[-1]] = value
     # Sealed again over the broken content, so the batch reaches validation.
@@ -178,3 +189,13 @@ def test_the_markers_really_make_raw_json() -> None:
         body = body.replace(json.dumps("\x00RAW:" + marker), raw)
     assert body == '{"a":NaN,"b":1e400}'
     assert math.isinf(json.loads(body)["b"])
+
+
+def test_the_declared_types_agree_with_every_value_the_township_sealed(sealed: Sealed) -> None:
+    seen = {}
+    for where in paths(sealed.payload):
+        value = at(sealed.payload, where)
+        if value is not None:
+            assert declared(where) == kind(value), where
+        seen[where[-1]] = declared(where)
+    assert seen["revises"] == "number"  # the field whose nulls once made 5 look like a wrong type
