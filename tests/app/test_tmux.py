@@ -9,101 +9,27 @@ complete, confirm); then the app quits and the database is checked with the CLI.
 from __future__ import annotations
 
 import json
-import shlex
-import shutil
 import sqlite3
-import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.env import PYTHON, REPO, run_cli, subprocess_env
+from tests.support.env import PYTHON, run_cli
+from tests.support.tmux_shell import AppInShell
 
 pytestmark = pytest.mark.slow
 
 
-class Tmux:
-    """One tmux server on a private socket, one window running one command."""
-
-    def __init__(self, command: str, width: int = 100, height: int = 30) -> None:
-        self.socket = f"fieldtui-test-{uuid.uuid4().hex[:8]}"
-        self.session = "app"
-        # The pane stays after the app exits, so its last screen can still be read.
-        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height),
-                   "-e", "TERM=xterm-256color", command)  # fmt: skip
-        self._tmux("set-option", "-t", self.session, "remain-on-exit", "on")
-
-    def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20
-        )
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", self.session).stdout
-
-    def keys(self, *keys: str) -> None:
-        """Named keys one by one, at a brisk typist's pace."""
-        for key in keys:
-            self._tmux("send-keys", "-t", self.session, key)
-            time.sleep(0.1)
-
-    def type(self, text: str) -> None:
-        """Text in one burst, as a paste or an input method delivers it."""
-        self._tmux("send-keys", "-t", self.session, "-l", text)
-        time.sleep(0.1)
-
-    def wait_for(self, text: str, timeout: float = 20) -> str:
-        end = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < end:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} did not appear; the screen was:\n{screen}")
-
-    def wait_exit(self, status_file: Path, timeout: float = 20) -> int:
-        """The app's exit status, written by the shell that ran it.
-
-        (tmux 3.3 does not always reap a pane's process promptly, so the pane's own exit status
-        is not reliable here.)
-        """
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            text = status_file.read_text().strip() if status_file.exists() else ""
-            if text:
-                return int(text)
-            time.sleep(0.1)
-        raise AssertionError(f"the app did not exit; the screen was:\n{self.screen()}")
-
-    def kill(self) -> None:
-        self._tmux("kill-server")
-
-
 @pytest.fixture
-def tmux_app(home: Path) -> Iterator[Tmux]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is required for the end-to-end test")
-    env = subprocess_env(FIELDTUI_TODAY="2023-06-10")
-    exports = " ".join(
-        f"{k}={shlex.quote(env[k])}" for k in ("PYTHONPATH", "FIELDTUI_TODAY", "FIELDTUI_HOME")
-    )
-    command = (
-        f"cd {shlex.quote(str(REPO))} && env {exports} "
-        f"{shlex.quote(PYTHON)} -m fieldtui --home {shlex.quote(str(home))}; "
-        f"echo $? > {shlex.quote(str(home.parent / 'exit-status'))}"
-    )
-    t = Tmux(command)
-    try:
+def tmux_app(home: Path) -> Iterator[AppInShell]:
+    with AppInShell(home, home.parent / "shell", width=100, height=30, pace=0.1,
+                    FIELDTUI_TODAY="2023-06-10") as t:  # fmt: skip
         yield t
-    finally:
-        t.kill()
 
 
-def test_officer_session_in_a_real_terminal(tmux_app: Tmux, home: Path) -> None:
+def test_officer_session_in_a_real_terminal(tmux_app: AppInShell, home: Path) -> None:
     t = tmux_app
     t.wait_for("欢迎使用")
     t.keys("d")  # load the demo township
@@ -167,7 +93,7 @@ def test_officer_session_in_a_real_terminal(tmux_app: Tmux, home: Path) -> None:
     t.keys("Enter")
     t.wait_for("已完成")
     t.keys("C-q")
-    status = t.wait_exit(home.parent / "exit-status")
+    status = t.wait_exit()
     assert status == 0, f"exit status {status}; the screen was:\n{t.screen()}"
 
     # The database, read back through the CLI.

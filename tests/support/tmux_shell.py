@@ -40,7 +40,8 @@ def stty_flags(text: str) -> dict[str, bool]:
 
 class AppInShell:
     def __init__(self, home: Path, work: Path, *app_args: str, width: int = 110,
-                 height: int = 32, **env: str) -> None:  # fmt: skip
+                 height: int = 32, pace: float = 0.0, **env: str) -> None:  # fmt: skip
+        self.pace = pace
         if shutil.which("tmux") is None:
             raise AssertionError("tmux is required (apt-get install tmux)")
         self.work = work
@@ -76,8 +77,15 @@ class AppInShell:
         return self._tmux("capture-pane", "-p", "-t", "app").stdout
 
     def keys(self, *keys: str) -> None:
+        """Named keys one by one, ``pace`` seconds apart (0.1: a brisk typist)."""
         for key in keys:
             self._tmux("send-keys", "-t", "app", key)
+            time.sleep(self.pace)
+
+    def type(self, text: str) -> None:
+        """Text in one burst, as a paste or an input method delivers it."""
+        self._tmux("send-keys", "-t", "app", "-l", text)
+        time.sleep(0.1)
 
     def wait_for(self, text: str, timeout: float = 30) -> str:
         end = time.monotonic() + timeout
