@@ -15,8 +15,19 @@ def tr(lang: str, zh: str, en: str) -> str:
 
 
 def pct(value: float | None) -> str:
-    """A rate as a whole percentage; no rate (no stations) is a dash, never an error."""
+    """A rate as a whole percentage, for the bars where every cell counts; no rate (no
+    stations) is a dash, never an error. Tables, the CLI and the files use ``percent``."""
     return "—" if value is None else f"{value:.0%}"
+
+
+def percent(rate: float | None) -> str:
+    """A rate as the tables, the CLI and the documents show it: '62.5%', '25%', '—' with no
+    stations. One decimal, so a county report never reads 62% where the township's file says
+    62.5%."""
+    if rate is None:
+        return "—"
+    text = f"{rate * 100:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
 
 
 def signed_pct(value: float | None) -> str:

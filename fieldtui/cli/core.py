@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from fieldtui.cli.context import CliError, Context
+from fieldtui.i18n import percent
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -299,7 +300,7 @@ def cmd_plan_show(ctx: Context, args: argparse.Namespace) -> None:
     if unplanned:
         ctx.out(f"{ctx.t('未计划', 'unplanned')} ({len(unplanned)})  {'、'.join(unplanned)}")
     for p in prog:
-        share = "—" if p.planned_share is None else f"{p.planned_share:.0%}"
+        share = percent(p.planned_share)
         flag = ctx.t("  计划不足", "  plan short") if p.plan_short else ""
         ctx.out(f"{p.label}: {ctx.t('计划', 'planned')} {p.planned}/{p.stations} = {share}, "
                 f"{ctx.t('目标', 'target')} {p.target:.0%}{flag}")  # fmt: skip
@@ -329,8 +330,7 @@ def cmd_progress(ctx: Context, args: argparse.Namespace) -> None:
     )
     ctx.out(head)
     for p in prog:
-        rate = "—" if p.rate is None else f"{p.rate:.0%}"
-        planned = "—" if p.planned_share is None else f"{p.planned_share:.0%}"
+        rate, planned = percent(p.rate), percent(p.planned_share)
         state = ctx.t("落后", "behind") if p.behind else ctx.t("达到", "met")
         ctx.out(f"{p.label:<8}{p.stations:>6}{p.assessed:>7}{p.passed:>6}{rate:>8}"
                 f"{p.target:>7.0%}{planned:>9}  {state}")  # fmt: skip

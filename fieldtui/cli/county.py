@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldtui.cli.context import CliError, Context
+from fieldtui.i18n import percent
 
 DEFAULT_PORT = 8765
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -455,10 +456,6 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> None:
     _print_report(ctx, report)
 
 
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.0%}"
-
-
 def _width(text: str) -> int:
     import unicodedata
 
@@ -498,7 +495,7 @@ def _print_report(ctx: Context, report: dict[str, Any]) -> None:
             )
             ctx.out("  " + _cells(
                 (r["unit"], 16, "<"), (str(r["stations"]), 8, ">"), (str(r["passed"]), 6, ">"),
-                (_pct(r["rate"]), 6, ">"), (str(r["needed"]), 6, ">"), (state, 6, "<"),
+                (percent(r["rate"]), 6, ">"), (str(r["needed"]), 6, ">"), (state, 6, "<"),
                 (t("已收到", "received") if r["scan"] else t("未收到", "none"), 10, "<"),
                 (r["submitted_at"][:16].replace("T", " "), 16, "<"), (late, 0, "<"),
             ))  # fmt: skip
@@ -506,10 +503,10 @@ def _print_report(ctx: Context, report: dict[str, Any]) -> None:
             ctx.out("  " + _cells((unit, 16, "<"), (t("未报送", "missing"), 8, ">")))
         state = t("达到", "met") if c["met"] else t("未达", "behind")
         ctx.out(t(f"  全县：{c['townships']} 个镇乡报送，服务站 {c['stations']}，达标 {c['passed']}，"
-                  f"达标率 {_pct(c['rate'])}（需 {c['needed']}），{state}；"
+                  f"达标率 {percent(c['rate'])}（需 {c['needed']}），{state}；"
                   f"未报送 {len(p['missing'])}，逾期 {c['late']}，已收到盖章扫描件 {c['scans']}",
                   f"  county: {c['townships']} townships reported, {c['stations']} stations, "
-                  f"{c['passed']} passed, rate {_pct(c['rate'])} (needs {c['needed']}), {state}; "
+                  f"{c['passed']} passed, rate {percent(c['rate'])} (needs {c['needed']}), {state}; "
                   f"missing {len(p['missing'])}, late {c['late']}, stamped scans {c['scans']}"))  # fmt: skip
 
 

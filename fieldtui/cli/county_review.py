@@ -148,10 +148,6 @@ def _reviewer(ctx: Context, given: str | None) -> str:
     return name
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0%}"
-
-
 def _g(x: float | None) -> str:
     return "—" if x is None else f"{x:g}"
 

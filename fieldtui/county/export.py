@@ -29,9 +29,10 @@ from fieldtui.county.store import CountyStore
 from fieldtui.county.views import worklist_json
 from fieldtui.domain.batch import parse_batch
 from fieldtui.domain.filenames import safe_filename
-from fieldtui.domain.report import percent, statistics_rows
+from fieldtui.domain.report import statistics_rows
 from fieldtui.domain.review import verdict_label
 from fieldtui.domain.rubric import CHINA_TZ, Campaign
+from fieldtui.i18n import percent
 from fieldtui.sync.tables_xlsx import FONT_HEAD, LINE_HEIGHT, STATS_TITLE, lines
 from fieldtui.sync.xlsxml import Workbook
 

@@ -214,14 +214,6 @@ def report_data(
     )
 
 
-def percent(rate: float | None) -> str:
-    """A rate as shown in the report: '62.5%', or '—' with no stations."""
-    if rate is None:
-        return "—"
-    text = f"{rate * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
 def points(x: float) -> str:
     return f"{x:g}"
 

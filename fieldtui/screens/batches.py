@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from fieldtui.domain.progress import days_left, next_deadline, progress
 from fieldtui.domain.rubric import CHINA_TZ, Period
 from fieldtui.domain.submission import BatchRecord, due_text
+from fieldtui.i18n import percent
 from fieldtui.screens.context import services
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.footer import KeyFooter
@@ -147,7 +148,7 @@ class BatchesScreen(Screen[None]):
         self._periods = list(c.periods)
         for p in self._periods:
             pp = prog[p.label]
-            rate = "—" if pp.rate is None else f"{pp.rate:.0%}"
+            rate = percent(pp.rate)
             last = latest.get(p.label)
             state = (
                 f"{last.short_id} {last.state_label(svc.lang)}"

@@ -19,9 +19,10 @@ from typing import Any
 
 from fieldtui.domain.batch import parse_batch
 from fieldtui.domain.filenames import NameAllocator, safe_stem, split_name
-from fieldtui.domain.report import percent, report_data, statistics_rows
+from fieldtui.domain.report import report_data, statistics_rows
 from fieldtui.domain.rubric import CHINA_TZ, Campaign
 from fieldtui.domain.submission import BatchFile
+from fieldtui.i18n import percent
 from fieldtui.sync.manifest import Entry, entry, manifest_json, sha256sums
 from fieldtui.sync.xlsxml import zip_parts
 

@@ -11,8 +11,9 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from fieldtui.domain.report import ReportData, percent, points
+from fieldtui.domain.report import ReportData, points
 from fieldtui.domain.rubric import Campaign
+from fieldtui.i18n import percent
 
 BODY_FONT = "仿宋"
 TITLE_FONT = "宋体"

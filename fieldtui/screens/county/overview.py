@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Static
 
 from fieldtui.county.views import PeriodView, TownshipRow, default_period, period_view
 from fieldtui.domain.review import verdict_label
+from fieldtui.i18n import percent
 from fieldtui.screens.county.base import PeriodScreen
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.footer import KeyFooter
@@ -33,10 +34,6 @@ MARK_BEHIND = "✗"
 MARK_MET = "✓"
 # Bold and an ANSI colour: standard red is one of the 16 colours, and bold survives without any.
 BEHIND_STYLE = "bold red"
-
-
-def pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.0%}"
 
 
 def short_time(text: str) -> str:
@@ -133,7 +130,7 @@ class CountyOverviewScreen(PeriodScreen):
         self.query_one("#county-line", Static).update(
             Text.assemble(
                 self.tr(" 全县达标率 ", " County "),
-                (pct(c["rate"]), "bold"),
+                (percent(c["rate"]), "bold"),
                 self.tr(
                     f"（{c['passed']}/{c['stations']}，需 {c['needed']}）  ",
                     f" ({c['passed']}/{c['stations']}, needs {c['needed']}) ",
@@ -180,7 +177,7 @@ class CountyOverviewScreen(PeriodScreen):
             Text(r.unit, style=style),
             Text(str(r.stations), justify="right"),
             Text(str(r.passed), justify="right"),
-            Text(pct(r.rate), style=style, justify="right"),
+            Text(percent(r.rate), style=style, justify="right"),
             Text(str(r.needed), justify="right"),
             Text(f"{short_time(r.submitted_at)} {late}", style="bold" if r.late else ""),
             self.tr("已收", "yes") if r.scan else self.tr("未收", "none"),
