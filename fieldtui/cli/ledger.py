@@ -48,6 +48,7 @@ def register_io(lsub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="only show what would change")
     p.add_argument("--json", action="store_true", help="one JSON object (see docs/cli.md)")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask before updating stations")
+    p.add_argument("--sheet", help="the worksheet to read (default: the first with a header)")
     p.set_defaults(handler=cmd_import)
     p = lsub.add_parser("export", parents=[common], help="write the ledger to FILE.csv or .xlsx")
     p.add_argument("file", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx")
@@ -59,7 +60,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     from fieldtui.store.ledger_io import LedgerRefusal, apply_import, plan_import
 
     path = Path(args.file).expanduser()
-    plan = plan_import(path, ctx.store, ctx.campaign)
+    plan = plan_import(path, ctx.store, ctx.campaign, args.sheet)
     will_write = plan.ok and plan.has_changes and not args.dry_run
     if not args.json:
         for line in plan.report(ctx.lang):
@@ -150,6 +151,7 @@ def plan_json(plan: ImportPlan, lang: str, *, dry_run: bool, written: bool) -> d
             for s in plan.skipped
         ],
         "not_in_file": plan.not_in_file,
+        "notes": [en if lang == "en" else zh for zh, en in plan.notes],
         "problems": [
             {
                 "row": p.row,

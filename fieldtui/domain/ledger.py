@@ -116,6 +116,16 @@ def clean_text(value: object) -> str:
     return " ".join(text.replace("\u3000", " ").split())
 
 
+# What offices write in a cell for "none": read as an empty cell in the phone and count columns.
+NONE_MARKS = frozenset(
+    {"/", "／", "\\", "-", "－", "—", "——", "–", "无", "暂无", "空", "没有", "n/a", "na", "none"}
+)
+
+
+def is_none_mark(text: str) -> bool:
+    return unicodedata.normalize("NFKC", text).strip().lower() in NONE_MARKS
+
+
 _PHONE_JUNK = re.compile(r"[\s\-－—–()（）.·]")
 
 
@@ -174,7 +184,7 @@ def parse_count(raw: object) -> int | str | None:
     if isinstance(raw, float):
         return int(raw) if raw.is_integer() else str(raw)
     text = unicodedata.normalize("NFKC", str(raw)).strip()
-    if not text:
+    if not text or is_none_mark(text):
         return None
     text = re.sub(r"\s*(人|名|个)$", "", text)
     if re.fullmatch(r"[-+]?\d+(\.0+)?", text):
@@ -220,20 +230,21 @@ def validate_values(
         errors.append(FieldError("name", "含有控制字符", "contains control characters"))
     role_text = raw("head_role")
     role = role_text if role_text in HEAD_ROLES else _role_from_text(role_text)
-    if role is None:
-        errors.append(
-            FieldError(
-                "head_role",
-                f"“{role_text}”应为 书记、主任、书记兼主任、书记或主任、是、否 或 其他",
-                f"{role_text!r} must be secretary, director, both, either, yes, no or other",
-            )
-        )
-        role = ""
     phone = ""
     phone_text = raw("phone")
-    if clean_text(phone_text):
+    if clean_text(phone_text) and not is_none_mark(phone_text):
         norm = normalise_phone(phone_text, area_code)
-        if norm is None:
+        parts = [p for p in re.split(r"[/／、,，;；]|\s{2,}|\n", phone_text) if p.strip()]
+        if norm is None and len(parts) > 1 and all(normalise_phone(p, area_code) for p in parts):
+            errors.append(
+                FieldError(
+                    "phone",
+                    f"“{phone_text}”是{len(parts)}个号码：这一格只填一个，其余的写进备注",
+                    f"{phone_text!r} holds {len(parts)} numbers: keep one here and put the "
+                    "others in the notes",
+                )
+            )
+        elif norm is None:
             errors.append(
                 FieldError(
                     "phone",
@@ -290,10 +301,11 @@ _NO = frozenset(
 )
 
 
-def _role_from_text(text: str) -> str | None:
+def _role_from_text(text: str) -> str:
     """The role as offices write it: 书记, 村支书, 主任, 书记兼主任, 一肩挑, 书记或主任, or the
     answer 是/否 in a column 是否书记或主任. A deputy (副书记, 副主任) or the head of the
-    supervisory committee (监委会主任) is neither. Anything else is refused."""
+    supervisory committee (监委会主任) is neither; nor is any other post a 职务 column names
+    (村委委员, 综治专干, 本村退役军人...): those are "other"."""
     spaced = unicodedata.normalize("NFKC", clean_text(text)).lower()
     t = spaced.replace(" ", "")
     if not t:
@@ -315,4 +327,4 @@ def _role_from_text(text: str) -> str | None:
         return "secretary"
     if has_dir:
         return "director"
-    return None
+    return "other"

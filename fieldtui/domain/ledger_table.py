@@ -19,9 +19,12 @@ Rules decided here (also in docs/cli.md):
   lists it: restoring a station is a deliberate act in the ledger screen, not a side effect of
   re-importing an old file;
 - stations in the ledger but not in the file are left alone (an import never deletes);
-- wholly blank rows, total rows (合计/总计/小计) and the sign-off lines under the table
-  (填表人：…, 审核人：…, 注：…) are skipped and listed; a row of column numbers (1, 2, 3, …)
-  under the header is skipped too.
+- wholly blank rows, total rows (合计/总计/小计) and group headings (一、第一片区 merged across
+  the row) are skipped and listed; a row of column numbers (1, 2, 3, …) under the header is
+  skipped too;
+- the first sign-off line under the table (填表人：…, 审核人：…, 注：…, 制表：…) ends it: the rows
+  after it are skipped and listed, but one that looks like a station is a problem;
+- with no station-name column, a village column names the stations.
 """
 
 from __future__ import annotations
@@ -137,6 +140,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "服务对象总数",
         "服务对象数量合计",
         "服务对象",
+        "服务人数",
+        "服务人口",
+        "服务人口数",
+        "服务群众数",
     ),
     "veterans": (
         "退役军人数量",
@@ -189,7 +196,9 @@ def match_column(text: str) -> tuple[str, int] | None:
     if any(w in k for w in ("电话", "手机", "联系方式", "号码")):
         # The contact's phone beats the person in charge's when a ledger has both.
         return "phone", rank + (10 if ("负责人" in k or "站长" in k) else 0)
-    if "服务对象" in k and ("数" in k or "人" in k):
+    if ("服务对象" in k and ("数" in k or "人" in k)) or (
+        "服务" in k and ("人数" in k or "人口" in k) and "站" not in k and "退役" not in k
+    ):
         return "people_served", rank
     if "退役军人" in k and "数" in k and "服务站" not in k:
         return "veterans", rank
@@ -335,6 +344,7 @@ class SkippedRow:
 SKIP_REASONS = {
     "total": ("合计行", "a total row"),
     "footer": ("表尾签署/说明行", "a sign-off or note line under the table"),
+    "group": ("分组标题行", "a group heading row"),
     "column_numbers": ("列号行", "a row of column numbers"),
     "header_repeat": ("重复的表头行", "the header row repeated"),
 }
@@ -350,6 +360,7 @@ class Table:
     rows: Sequence[tuple[int, Sequence[Cell]]]
     encoding: str = ""
     sheet: str = ""
+    other_sheets: tuple[str, ...] = ()  # further worksheets that also have a station header
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,10 +540,12 @@ def _assign(texts: Sequence[str]) -> tuple[Column, ...] | None:
     for i, _text, fld, rank in matches:
         if fld not in best or rank < best[fld][0]:
             best[fld] = (rank, i)
+    exact = "name" in best and best["name"][0] < _PATTERN_RANK
     if "name" not in best:
-        return None
+        if "village" not in best:
+            return None
+        best["name"] = best.pop("village")  # keyed by village: the village names the station
     chosen = {i for fld, (_r, i) in best.items() if fld != SEQ}
-    exact = best["name"][0] < _PATTERN_RANK
     recognised = len([f for f in best if f != SEQ])
     if recognised < 2 and not exact:
         return None
@@ -615,10 +628,35 @@ _FOOTER = re.compile(
 )
 
 
+# Any short label and a colon at the start of a line under the table: 制表：…, 统计人：….
+_LABEL = re.compile(r"^[\u4e00-\u9fff]{1,8}[:：]")
+# A group heading over some of the stations: 一、第一片区, （二）, 第三片区, 第二批.
+_GROUP = re.compile(
+    r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|"
+    r"第[一二三四五六七八九十\d]+(片区|片|组|批|网格|工作片)$)"
+)
+
+
 def is_sign_off(text: str) -> bool:
     """A total (合计 …) or a sign-off/note line under the table (填表人：…, 注：…)."""
     t = clean_text(text).replace(" ", "")
     return bool(_TOTAL.match(t) or _FOOTER.match(t))
+
+
+def _starts_tail(first: str) -> bool:
+    """A sign-off or note line: what comes under the table, never a station."""
+    t = first.replace(" ", "")
+    return bool(_FOOTER.match(t) or _LABEL.match(t))
+
+
+def _is_group(values: Mapping[str, str]) -> bool:
+    """A group heading: one text merged across the row's columns, or a numbered heading
+    (一、…, 第二片区) alone in the name column."""
+    texts = [t for v in values.values() if (t := clean_text(v))]
+    if len(texts) >= 2 and len(set(texts)) == 1:
+        return True
+    name = clean_text(values.get("name", "")).replace(" ", "")
+    return len(texts) == 1 and bool(name) and bool(_GROUP.match(name))
 
 
 def _first_text(cells: Sequence[str]) -> str:
@@ -674,6 +712,20 @@ def build_plan(
         )
     columns = header.columns
     used = {c.field: c for c in columns if c.field and c.field != SEQ}
+    notes: list[tuple[str, str]] = []
+    name_col = used["name"].header
+    by_village = (match_column(name_col) or ("",))[0] == "village"
+    if by_village:
+        notes.append((f"没有“服务站名称”列：以「{name_col}」列的村（社区）名作服务站名称",
+                       f"no station-name column: the village in {name_col!r} names each station"))  # fmt: skip
+    if table.other_sheets:
+        others = "、".join(f"「{s}」" for s in table.other_sheets)
+        notes.append((
+            f"只导入了工作表「{table.sheet}」；工作表{others}也像是台账，没有导入："
+            f"请合并到一张表，或用 fieldtui ledger import 文件 --sheet 表名 逐张导入",
+            f"only the worksheet {table.sheet!r} was read; {others} also look like ledgers and "
+            f"were not: merge them into one sheet, or import each with --sheet NAME",
+        ))  # fmt: skip
     by_exact: dict[str, Station] = {s.name: s for s in stations}
     by_key: dict[str, list[Station]] = {}
     for s in stations:
@@ -686,29 +738,20 @@ def build_plan(
             fld: cell_text(cells[c.index] if c.index < len(cells) else None, fld)
             for fld, c in used.items()
         }
+        if by_village and "village" not in used:
+            values["village"] = values["name"]
         everything = [clean_text(cell_text(v)) for v in cells]
         body.append((rownum, values, everything))
 
-    skipped: list[SkippedRow] = []
-    # Trailing rows: blank, totals and sign-off lines under the table.
-    end = len(body)
-    while end > 0:
-        rownum, values, everything = body[end - 1]
-        first = _first_text(everything)
-        if not first:
-            end -= 1
-        elif _is_total(values, everything):
-            skipped.append(SkippedRow(rownum, "total", first[:60]))
-            end -= 1
-        elif _FOOTER.match(first.replace(" ", "")):
-            skipped.append(
-                SkippedRow(rownum, "footer", " ".join(dict.fromkeys(everything))[:80].strip())
-            )
-            end -= 1
-        else:
-            break
-    skipped.reverse()
+    def station_like(values: Mapping[str, str]) -> bool:
+        """Two or more fields, a name that is no label, and valid: a station row."""
+        name = clean_text(values.get("name", ""))
+        filled = {t for v in values.values() if (t := clean_text(v))}
+        if not name or "：" in name or ":" in name or len(filled) < 2:
+            return False
+        return not validate_values(values, area_code, max_people)[1]
 
+    skipped: list[SkippedRow] = []
     problems: list[Problem] = []
     adds: list[PlannedRow] = []
     updates: list[PlannedRow] = []
@@ -717,9 +760,38 @@ def build_plan(
     seen_names: dict[str, int] = {}
     matched_ids: set[int] = set()
     first_data = True
-    for rownum, values, everything in body[:end]:
+    started = False  # a station row has been read
+    tail: tuple[int, str] | None = None  # the first sign-off line under the table, and its text
+    for rownum, values, everything in body:
+        first = _first_text(everything)
+        line = " ".join(dict.fromkeys(t for t in everything if t))[:80]
+        if tail is None and first and _starts_tail(first) and not station_like(values):
+            if not started:
+                skipped.append(SkippedRow(rownum, "footer", line))
+                continue
+            tail = (rownum, line)  # everything from here down is under the table
+        if tail is not None:
+            if not first:
+                continue
+            if _is_total(values, everything):
+                skipped.append(SkippedRow(rownum, "total", first[:60]))
+            elif station_like(values):
+                problems.append(Problem(
+                    rownum, "",
+                    f"这一行在表尾第{tail[0]}行（{tail[1][:30]}）之下，却像一行服务站数据："
+                    "请把它移回表格中，或删去表尾以下的内容",
+                    f"this row is under the sign-off line at row {tail[0]} ({tail[1][:30]}) but "
+                    "looks like a station: move it into the table, or delete what is under the "
+                    "sign-off",
+                ))  # fmt: skip
+            else:
+                skipped.append(SkippedRow(rownum, "footer", line))
+            continue
         if not any(clean_text(v) for v in values.values()):
             continue  # wholly blank (a 序号 alone does not count)
+        if _is_group(values):
+            skipped.append(SkippedRow(rownum, "group", _first_text(list(values.values()))[:60]))
+            continue
         if first_data and _is_column_numbers(everything):
             skipped.append(
                 SkippedRow(rownum, "column_numbers", " ".join(t for t in everything if t)[:60])
@@ -730,6 +802,7 @@ def build_plan(
         if _is_total(values, everything):
             skipped.append(SkippedRow(rownum, "total", _first_text(everything)[:60]))
             continue
+        started = True
         if [display_header(values.get(f, "")) for f in used] == [c.header for c in used.values()]:
             skipped.append(SkippedRow(rownum, "header_repeat", used["name"].header))
             continue
@@ -806,6 +879,7 @@ def build_plan(
         kind=table.kind,
         encoding=table.encoding,
         sheet=table.sheet,
+        notes=tuple(notes),
     )
 
 

@@ -22,6 +22,7 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,8 +115,10 @@ def _refuse(zh: str, en: str, row: int | None = None) -> LedgerFileError:
 # -- reading ----------------------------------------------------------------------------------------
 
 
-def read_table(path: Path) -> Table:
-    """Read a ledger file into numbered rows of cells, or raise :class:`LedgerFileError`."""
+def read_table(path: Path, sheet: str | None = None) -> Table:
+    """Read a ledger file into numbered rows of cells, or raise :class:`LedgerFileError`.
+    ``sheet`` names the worksheet of a workbook (default: the first visible one with a
+    station header)."""
     name = path.name
     try:
         size = path.stat().st_size
@@ -151,7 +154,7 @@ def read_table(path: Path) -> Table:
     if data.startswith(ZIP_MAGICS) or (
         suffix in XLSX_SUFFIXES and b"PK\x03\x04".startswith(data[:4])
     ):
-        return _read_zip(path, data)  # a workbook, or the first bytes of one
+        return _read_zip(path, data, sheet)  # a workbook, or the first bytes of one
     if suffix in (".xls", ".et", ".ett", ".xlt", ".ods", ".numbers", ".wps", ".xlsb"):
         raise _refuse(
             f"不支持 {suffix} 文件：{_SAVE_AS_ZH}，或另存为 CSV（UTF-8）",
@@ -181,6 +184,9 @@ def read_table(path: Path) -> Table:
             f"{suffix or 'extensionless'} files are not supported: import the ledger as .xlsx "
             f"or .csv ({_SAVE_AS_EN})",
         )
+    if sheet is not None:
+        raise _refuse(f"{name} 是 CSV 文件，没有工作表：去掉 --sheet",
+                      f"{name} is a CSV file and has no worksheets: leave out --sheet")  # fmt: skip
     return _read_csv(path, data)
 
 
@@ -373,7 +379,7 @@ def _check_cut_off(
 # -- XLSX -----------------------------------------------------------------------------------------
 
 
-def _read_zip(path: Path, data: bytes) -> Table:
+def _read_zip(path: Path, data: bytes, sheet: str | None = None) -> Table:
     name = path.name
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -398,7 +404,7 @@ def _read_zip(path: Path, data: bytes) -> Table:
             f"{name} is a binary Excel workbook (.xlsb): {_SAVE_AS_EN}",
         )
     try:
-        return _read_xlsx(path, data)
+        return _read_xlsx(path, data, sheet)
     except LedgerFileError:
         raise
     except Exception as exc:  # any parse failure in an untrusted workbook is a refusal
@@ -409,20 +415,38 @@ def _read_zip(path: Path, data: bytes) -> Table:
         ) from None
 
 
-def _read_xlsx(path: Path, data: bytes) -> Table:
+def _read_xlsx(path: Path, data: bytes, sheet: str | None = None) -> Table:
+    """The named worksheet, or the first visible one with a station header (hidden ones only
+    when no visible one has it); the table names the other worksheets that have one too."""
     import openpyxl  # heavy: only when an XLSX file is read
 
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
+        if sheet is not None:
+            ws = next((w for w in wb.worksheets if str(w.title).strip() == sheet.strip()), None)
+            if ws is None:
+                titles = "、".join(f"「{w.title}」" for w in wb.worksheets)
+                raise _refuse(f"{path.name} 没有工作表「{sheet}」：它有 {titles}",
+                              f"{path.name} has no worksheet {sheet!r}: it has {titles}")  # fmt: skip
+            return Table(str(path), "xlsx", _sheet_rows(ws), sheet=str(ws.title))
+        visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        hidden = [w for w in wb.worksheets if w not in visible]
         first: Table | None = None
-        sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-        for ws in sheets or list(wb.worksheets):
+        found: Table | None = None
+        others: list[str] = []
+        for ws in visible + hidden:
+            if found is not None and ws not in visible:
+                break
             rows = _sheet_rows(ws)
-            table = Table(str(path), "xlsx", rows, sheet=str(ws.title))
-            if find_header(rows) is not None:
-                return table
+            has_header = find_header(rows) is not None
+            if has_header and found is None:
+                found = Table(str(path), "xlsx", rows, sheet=str(ws.title))
+            elif has_header:
+                others.append(str(ws.title))
             if first is None:
-                first = table
+                first = Table(str(path), "xlsx", rows, sheet=str(ws.title))
+        if found is not None:
+            return replace(found, other_sheets=tuple(others))
         return first or Table(str(path), "xlsx", [], sheet="")
     finally:
         wb.close()
@@ -515,12 +539,15 @@ def _fill_merged(ws: Any, rows: list[tuple[int, list[Cell]]]) -> None:
 # -- plan and apply ------------------------------------------------------------------------------
 
 
-def plan_import(path: Path, store: Store, campaign: Campaign) -> ImportPlan:
-    """Read ``path`` and compare it with the ledger. Writes nothing; never raises for a bad file
-    (the plan carries the problem). Safe to call from a worker thread."""
+def plan_import(
+    path: Path, store: Store, campaign: Campaign, sheet: str | None = None
+) -> ImportPlan:
+    """Read ``path`` (its worksheet ``sheet``, if named) and compare it with the ledger. Writes
+    nothing; never raises for a bad file (the plan carries the problem). Safe to call from a
+    worker thread."""
     existing = store.stations.all(include_archived=True)
     try:
-        table = read_table(Path(path))
+        table = read_table(Path(path), sheet)
     except LedgerFileError as exc:
         return refused(str(path), exc.problem, fingerprint=ledger_fingerprint(existing))
     return build_plan(table, existing, campaign.area_code, campaign.max_people_served)

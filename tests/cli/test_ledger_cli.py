@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.docs import documented, fits
+
 ROOT = Path(__file__).resolve().parents[2]
 TITLE = "XX镇服务对象100人以下村（社区）退役军人服务站台账"
 HEADER = [
@@ -92,6 +94,7 @@ def test_reimport_shows_updates_and_writes_them(fieldtui, home, tmp_path):
     ]
     assert data["unchanged"] == [{"row": 2, "name": "永丰村退役军人服务站", "id": 1}]
     assert len(dump(home)) == 3
+    assert fits(data, documented("ledger", data))
 
 
 def test_problems_refuse_the_file_in_chinese_and_english(fieldtui, home, tmp_path):

@@ -339,7 +339,12 @@ CHANGED = [1, "永丰村退役军人服务站", "永丰村", "王国明", "书�
         ([5, "甲村服务站", "", "", "", "", "", "-1", "", ""], 4, "服务对象数量（人）", "0..100"),
         ([5, "甲村服务站", "", "", "", "", "", "3.5", "", ""], 4, "服务对象数量（人）", "不是整数"),
         ([5, "甲村服务站", "", "", "", "", "", "abc", "", ""], 4, "服务对象数量（人）", "不是整数"),
-        ([5, "甲村服务站", "", "", "文书", "", "", "", "", ""], 4, "负责人职务", "书记"),
+        (
+            [5, "甲村服务站", "", "", "", "", "13800000001/023-72345678", "", "", ""],
+            4,
+            "联系电话",
+            "2个号码",
+        ),
         ([5, "甲村服务站", "", "", "", "", "", "10", "11", ""], 4, "退役军人数量", "不能大于"),
     ],
 )
@@ -813,3 +818,80 @@ class open_fresh:
 
     def __exit__(self, *exc):
         self.store.close()
+
+
+# -- ledgers as townships really keep them (an audit on files we had not seen) ---------------------
+
+
+def test_group_headings_and_what_is_under_the_sign_off_are_not_stations(store, campaign, tmp_path):
+    rows = [
+        ["序号", "服务站名称", "负责人", "联系电话", "服务人数"],
+        ["一、第一片区"] * 5,  # merged across the row: the reader fills every cell
+        [1, "永丰村服务站", "张三", "13812345678", 45],
+        [None, "（二）", None, None, None],
+        [2, "龙河服务站", "李四", "13812345679", 30],
+        ["合计", None, None, None, 75],
+        ["制表：王五", None, "审核人：赵六", None, None],
+        [None, "审核人：赵六", None, None, None],
+        ["以上数据截至2023年3月31日", None, None, None, None],
+    ]
+    path = write_xlsx(tmp_path / "台账.xlsx", rows, merges=["A2:E2", "A9:E9"])
+    plan = imported(store, campaign, path)
+    assert set(ledger(store)) == {"永丰村服务站", "龙河服务站"}
+    assert ledger(store)["永丰村服务站"].people_served == 45  # 服务人数 is the people served
+    reasons = {s.row: s.reason for s in plan.skipped}
+    assert reasons == {2: "group", 4: "group", 6: "total", 7: "footer", 8: "footer", 9: "footer"}
+
+
+def test_a_station_under_the_sign_off_is_a_problem_not_dropped(store, campaign, tmp_path):
+    rows = [
+        ["序号", "服务站名称", "负责人", "联系电话"],
+        [1, "永丰村服务站", "张三", "13812345678"],
+        ["填表人：王五", None, None, None],
+        [2, "龙河服务站", "李四", "13812345679"],
+    ]
+    before = dump(store)
+    plan = plan_import(write_xlsx(tmp_path / "台账.xlsx", rows), store, campaign)
+    assert [(p.row, "表尾第3行" in p.message_zh) for p in plan.problems] == [(4, True)]
+    assert dump(store) == before
+
+
+def test_none_marks_in_phone_and_count_columns_are_empty(store, campaign, write_csv):
+    path = write_csv([
+        ["服务站名称", "联系电话", "服务对象数量", "退役军人数量"],
+        ["甲村服务站", "/", "无", "—"],
+        ["乙村服务站", "暂无", "-", "12"],
+    ])  # fmt: skip
+    imported(store, campaign, path)
+    got = ledger(store)
+    assert (got["甲村服务站"].phone, got["甲村服务站"].people_served) == ("", None)
+    assert (got["乙村服务站"].phone, got["乙村服务站"].veterans) == ("", 12)
+
+
+def test_a_ledger_keyed_by_village_names_each_station_by_its_village(store, campaign, write_csv):
+    path = write_csv([["序号", "村（社区）名称", "负责人", "联系电话"],
+                      [1, "永丰村", "张三", "13812345678"]])  # fmt: skip
+    plan = imported(store, campaign, path)
+    st = ledger(store)["永丰村"]
+    assert (st.village, st.head) == ("永丰村", "张三")
+    assert any("村（社区）名称" in zh for zh, _en in plan.notes)
+
+
+def test_another_sheet_with_stations_is_named_and_can_be_chosen(store, campaign, tmp_path):
+    import openpyxl
+
+    header = ["序号", "服务站名称", "负责人"]
+    path = write_xlsx(tmp_path / "台账.xlsx", [header, [1, "永丰村服务站", "张三"]], sheet="第一批")
+    wb = openpyxl.load_workbook(path)
+    second = wb.create_sheet("第二批")
+    for row in ([*header], [1, "龙河服务站", "李四"]):
+        second.append(row)
+    wb.save(path)
+    plan = plan_import(path, store, campaign)
+    assert plan.sheet == "第一批" and [r.data.name for r in plan.adds] == ["永丰村服务站"]
+    assert any("「第二批」" in zh and "--sheet" in en for zh, en in plan.notes)
+    assert any("第二批" in line for line in plan.report("zh"))
+    plan = plan_import(path, store, campaign, sheet="第二批")
+    assert [r.data.name for r in plan.adds] == ["龙河服务站"]
+    plan = plan_import(path, store, campaign, sheet="第三批")
+    assert not plan.ok and "「第一批」" in plan.problems[0].message_zh
