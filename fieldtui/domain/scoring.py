@@ -8,7 +8,7 @@ or 0.25), so every sum here is exact in binary floating point.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fieldtui.domain.errors import Refusal
@@ -135,6 +135,19 @@ def check_veto(campaign: Campaign, conditions: Iterable[int]) -> frozenset[int]:
     return frozenset(out)
 
 
+def counted_bonus(entries: Sequence[BonusEntry]) -> set[int]:
+    """The positions of the entries that count: each matter's highest entry only
+    (同一事项只计最高加分，不累计加分); the others are shown as not counted."""
+    best: dict[str, int] = {}
+    for i, e in enumerate(entries):
+        key = normalise_matter(e.matter)
+        kept = best.get(key)
+        # Ties keep the lower item number so the result does not depend on entry order.
+        if kept is None or (e.points, -e.item) > (entries[kept].points, -entries[kept].item):
+            best[key] = i
+    return set(best.values())
+
+
 def bonus_total(
     campaign: Campaign, entries: Iterable[BonusEntry]
 ) -> tuple[float, dict[int, float]]:
@@ -145,15 +158,10 @@ def bonus_total(
     2. per bonus item, sum the kept entries and cap at the item's maximum;
     3. sum the items and cap at the campaign's bonus cap.
     """
-    best: dict[str, BonusEntry] = {}
-    for e in entries:
-        key = normalise_matter(e.matter)
-        kept = best.get(key)
-        # Ties keep the lower item number so the result does not depend on entry order.
-        if kept is None or (e.points, -e.item) > (kept.points, -kept.item):
-            best[key] = e
+    listed = list(entries)
     per_item: dict[int, float] = {}
-    for e in best.values():
+    for i in sorted(counted_bonus(listed)):
+        e = listed[i]
         per_item[e.item] = per_item.get(e.item, 0.0) + e.points
     capped = {}
     for b in campaign.bonus:

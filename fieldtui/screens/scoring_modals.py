@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from fieldtui.domain.scoring import BonusEntry, bonus_total
+from fieldtui.domain.scoring import BonusEntry, bonus_total, counted_bonus
 from fieldtui.domain.search import filter_indices
 from fieldtui.screens.context import services
 
@@ -334,18 +334,26 @@ class BonusPanel(ModalScreen[None]):
         lang = services(self).lang
         ol = self.query_one("#bonus-list", OptionList)
         opts = []
-        for _bid, e in self.host.bonus:
+        entries = [e for _bid, e in self.host.bonus]
+        counted = counted_bonus(entries)
+        for i, e in enumerate(entries):
             b = self.host.campaign.bonus_item(e.item)
             level = ""
             if b is not None and e.level and (lv := b.level(e.level)) is not None:
                 level = lv.label(lang) + " "
+            dropped = (
+                ""
+                if i in counted
+                else _tr(self, "  （同一事项，不计）", "  (same matter: not counted)")
+            )
             opts.append(Option(Content.assemble((f"{e.item}  ", "bold"), level,
-                                                (f"{e.points:g}", "bold"), "  ", (e.matter, "italic"))))  # fmt: skip
+                                                (f"{e.points:g}", "bold"), "  ", (e.matter, "italic"),
+                                                dropped)))  # fmt: skip
         if not opts:
             opts = [Option(_tr(self, "（没有加分项）", "(no bonus entries)"), disabled=True)]
         ol.set_options(opts)
         ol.highlighted = 0 if self.host.bonus else None
-        total, _ = bonus_total(self.host.campaign, [e for _, e in self.host.bonus])
+        total, _ = bonus_total(self.host.campaign, entries)
         self.query_one("#bonus-total", Static).update(
             Content(_tr(self, f"加分合计：{total:g}", f"Bonus counted: {total:g}"))
         )

@@ -26,7 +26,7 @@ from fieldtui.domain.report import (
     statistics_rows,
 )
 from fieldtui.domain.rubric import Campaign
-from fieldtui.domain.scoring import compute
+from fieldtui.domain.scoring import compute, counted_bonus
 from fieldtui.sync.xlsxml import Sheet, Workbook
 
 FONT_BODY = "宋体"
@@ -171,13 +171,18 @@ def _score_sheet(
         if r - 1 > top:
             ws.merge(top, 1, r - 1, 1, s.center)
     # Bonus items 58-60, with the matters that earned them.
-    result = compute(campaign, visit_sheet(campaign, visit))
+    sheet = visit_sheet(campaign, visit)
+    result = compute(campaign, sheet)
+    counted = counted_bonus(sheet.bonus)  # visit_sheet keeps the entries in the visit's order
     top = r
     for b in campaign.bonus:
         text = b.text
-        matters = [e for e in visit["bonus"] if e["item"] == b.number]
+        matters = [(i, e) for i, e in enumerate(visit["bonus"]) if e["item"] == b.number]
         if matters:
-            text += "\n" + "；".join(f"{e['matter']}（{points(e['points'])}分）" for e in matters)
+            text += "\n" + "；".join(
+                f"{e['matter']}（{points(e['points'])}分{'' if i in counted else '，同一事项不重复计分'}）"
+                for i, e in matters
+            )
         ws.put(r, 2, b.number, s.center)
         ws.put(r, 3, text, s.text)
         ws.put(r, 4, _num(b.max), s.center)

@@ -22,6 +22,7 @@ from fieldtui.domain.scoring import (
     check_sheet,
     check_veto,
     compute,
+    counted_bonus,
     full_marks,
     normalise_matter,
 )
@@ -262,3 +263,13 @@ def test_property_partial_campaign_half_steps_are_exact(s: Sheet) -> None:
     r = compute(P, s)
     assert (r.total * 2) == int(r.total * 2)  # sums of halves are exact
     check_sheet(P, s)
+
+
+def test_counted_bonus_keeps_each_matters_highest_entry() -> None:
+    entries = [
+        BonusEntry(59, 2.0, "全省示范站", "prefectural"),
+        BonusEntry(58, 3.0, " 全省示范站", "provincial"),  # the same matter, written with a space
+        BonusEntry(60, 1.0, "经验交流"),
+    ]
+    assert counted_bonus(entries) == {1, 2}
+    assert bonus_total(C, entries) == (4.0, {58: 3.0, 60: 1.0})

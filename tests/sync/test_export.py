@@ -383,3 +383,21 @@ def test_hostile_unit_and_station_names_stay_inside_the_folder(
     with zipfile.ZipFile(io.BytesIO(r.zip.read_bytes())) as zf:
         assert all("/" not in n and ".." not in n for n in zf.namelist())
     parse_batch((out / next(n for n in written if n.endswith("封存批次.json"))).read_bytes())
+
+
+def test_a_matter_entered_twice_is_marked_not_counted_on_the_score_sheet(
+    store, campaign, settings, township, tmp_path
+) -> None:
+    from fieldtui.domain.scoring import BonusEntry
+
+    # The same matter under items 58 (3 points) and 59 (2): only the higher entry counts.
+    bonus = [
+        BonusEntry(58, 3.0, "全省示范站", "provincial"),
+        BonusEntry(59, 2.0, "全省示范站", "prefectural"),
+    ]
+    visit(store, campaign, township["e"], dt.date(2023, 6, 20), zero=[7], bonus=bonus)
+    ex = export_period(store, campaign, settings, "2023Q2", tmp_path / "o", now=lambda: SEAL_TIME)
+    wb = openpyxl.load_workbook(ex.directory / "龙河镇_2023Q2_附件1_验收评分表.xlsx")
+    rows = {r[1]: r for r in wb["红星村退役军人服务站"].iter_rows(min_row=5, values_only=True)}
+    assert rows[58][4] == 3 and "全省示范站（3分）" in rows[58][2]
+    assert rows[59][4] is None and "全省示范站（2分，同一事项不重复计分）" in rows[59][2]
