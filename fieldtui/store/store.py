@@ -26,12 +26,16 @@ class Store:
         self._outside_writes = 0
 
     def revision(self) -> int:
-        """A number that changes whenever this store has written something (cheap: no query).
+        """A number that changes whenever the database has changed (cheap: one pragma).
 
         Screens compare it with the one they last drew to skip rebuilding unchanged tables.
-        Writes made through another connection count once :meth:`touch` has been called.
+        It counts this connection's changes and, through ``PRAGMA data_version``, every commit
+        made by another connection: the scoring screen's writer thread, an import on a worker,
+        a ``fieldtui`` command run in another window. (:meth:`touch` is for changes that reach
+        the database some other way, e.g. a file restored over it.)
         """
-        return self.conn.total_changes + self._outside_writes
+        (version,) = self.conn.execute("PRAGMA data_version").fetchone()
+        return self.conn.total_changes + int(version) + self._outside_writes
 
     def touch(self) -> None:
         """Note that another connection (a worker thread, an import) changed the database."""

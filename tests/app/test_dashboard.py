@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from rich.text import Text
+from textual.widgets import Static
 
 from fieldtui.domain.progress import counting_visits, progress, stations_behind_plan
 from fieldtui.screens.dashboard import DashboardScreen
@@ -114,3 +115,39 @@ async def test_counts_batches_not_yet_sent(make_app: AppFactory, demo_home: Path
         text = str(screen.query_one("#dash-counts").render())
     assert (counts.unsent, counts.queued) == (1, 1)
     assert "未报送批次 1" in text and "1 个待发送" in text
+
+
+async def test_follows_a_station_scored_on_the_scoring_screen(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    """Scores go through the scoring screen's writer thread, on a connection of its own: the
+    dashboard, the ledger and the plan must still see them when the officer comes back."""
+    from fieldtui.screens.scoring import ScoringScreen
+
+    app = make_app(demo_home)
+    cid = app.campaign.id
+    done = {v.station_id for v in app.store.assessments.visit_refs(cid)}
+    target = next(s for s in app.store.stations.all() if s.id not in done)
+    initials = target.pinyin.split()[1]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        before = dashboard.counts(TODAY)
+        drawn = str(dashboard.query_one("#dash-counts", Static).render())
+        assert f"已完成验收 {before.completed} " in drawn
+        await pilot.press("f3", "f4", "f5")  # every screen drawn once before the scoring
+        await pilot.pause()
+        await pilot.press(*initials, "enter")
+        await pilot.pause()
+        scoring = app.screen
+        assert isinstance(scoring, ScoringScreen) and scoring.station is not None
+        assert scoring.station.id == target.id
+        await pilot.press("f", "c", "enter")
+        assert scoring.flush(10)
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        drawn = str(dashboard.query_one("#dash-counts", Static).render())
+        assert f"已完成验收 {before.completed + 1} " in drawn
+        assert f"达标 {before.passed + 1} " in drawn
