@@ -14,27 +14,22 @@ def tr(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
-def pct(value: float | None) -> str:
-    """A rate as a whole percentage, for the bars where every cell counts; no rate (no
-    stations) is a dash, never an error. Tables, the CLI and the files use ``percent``."""
-    return "—" if value is None else f"{value:.0%}"
-
-
 def percent(rate: float | None) -> str:
-    """A rate as the tables, the CLI and the documents show it: '62.5%', '25%', '—' with no
-    stations. One decimal, so a county report never reads 62% where the township's file says
-    62.5%."""
+    """A rate as every screen, the CLI and the documents show it: '62.5%', '25%', '—' with no
+    stations (never an error). One decimal and one formatter, so the dashboard never reads 19%
+    where the township's file says 18.5%."""
     if rate is None:
         return "—"
     text = f"{rate * 100:.1f}".rstrip("0").rstrip(".")
     return f"{text}%"
 
 
-def signed_pct(value: float | None) -> str:
+def signed_percent(value: float | None) -> str:
+    """A gap in percentage points: '+4.2%', '-12.5%', '0%'."""
     if value is None:
         return "—"
-    points = round(value * 100)
-    return f"{points:+d}%" if points else "0%"
+    text = percent(abs(value))
+    return "0%" if text == "0%" else ("+" if value > 0 else "-") + text
 
 
 def score(value: float | None) -> str:

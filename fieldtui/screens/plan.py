@@ -19,7 +19,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from fieldtui.domain.progress import counting_visits, progress
-from fieldtui.i18n import month_label, month_long, pct
+from fieldtui.i18n import month_label, month_long, percent
 from fieldtui.screens.base import FieldScreen
 from fieldtui.screens.context import services
 from fieldtui.screens.dashboard import short_name
@@ -160,10 +160,10 @@ class PlanScreen(FieldScreen):
             t.add_row(
                 Text(period.display(lang), style=style),
                 f"{p.last:%m-%d}",
-                pct(p.target),
+                percent(p.target),
                 str(p.needed),
                 Text(str(p.planned), style=style),
-                Text(pct(p.planned_share), style=style),
+                Text(percent(p.planned_share), style=style),
                 flag,
             )
         self.query_one("#plan-periods", Static).update(t)

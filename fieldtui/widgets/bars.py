@@ -13,11 +13,12 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
-from fieldtui.i18n import pct, signed_pct
+from fieldtui.i18n import percent, signed_percent
 
 FULL = "█"
 EMPTY = "░"
 MARK = "┃"
+PCT_W = 6  # " 18.5%": a rate with one decimal and a space before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +95,9 @@ class PeriodBars(Widget):
         # label, target, bar + pct (x2), the detail (e.g. "13/24") and the gap
         h = self.headings
         target_w = max(5, cell_len(h[1]) + 1)
-        gap_w = max(6, cell_len(h[4]) + 1)
+        gap_w = max(7, cell_len(h[4]) + 1)
         detail_w = max([0, *(cell_len(r.detail) for r in self.rows)])
-        fixed = label_w + target_w + 2 * (1 + 5) + 1 + gap_w + (detail_w + 1 if detail_w else 0) + 2
+        fixed = label_w + target_w + 2 * (1 + PCT_W) + 1 + gap_w + (detail_w + 1 if detail_w else 0) + 2
         bar_w = max(6, (width - fixed) // 2)
         head = self.get_component_rich_style("bars--head")
         planned_style = self.get_component_rich_style("bars--planned")
@@ -109,9 +110,9 @@ class PeriodBars(Widget):
             pad(h[0], label_w)
             + pad(h[1], target_w, right=True)
             + " "
-            + pad(h[2], bar_w + 5)
+            + pad(h[2], bar_w + PCT_W)
             + " "
-            + pad(h[3], bar_w + 5 + (detail_w + 1 if detail_w else 0))
+            + pad(h[3], bar_w + PCT_W + (detail_w + 1 if detail_w else 0))
             + " "
             + pad(h[4], gap_w, right=True),
             style=head,
@@ -119,21 +120,21 @@ class PeriodBars(Widget):
         for r in self.rows:
             out.append("\n")
             out.append(pad(r.label, label_w))
-            out.append(pad(pct(r.target), target_w, right=True))
+            out.append(pad(percent(r.target), target_w, right=True))
             out.append(" ")
             chars, filled = bar(r.planned, r.target, bar_w)
             p_style = short if r.plan_short else planned_style
             out.append(chars[:filled], style=p_style)
             out.append(chars[filled:], style=empty)
-            out.append(pad(pct(r.planned), 5, right=True), style=short if r.plan_short else None)
+            out.append(pad(percent(r.planned), PCT_W, right=True), style=short if r.plan_short else None)
             out.append(" ")
             chars, filled = bar(r.rate, r.target, bar_w)
             a_style = met if r.met else (empty if r.future else behind)
             out.append(chars[:filled], style=a_style)
             out.append(chars[filled:], style=empty)
-            out.append(pad(pct(r.rate), 5, right=True), style=a_style)
+            out.append(pad(percent(r.rate), PCT_W, right=True), style=a_style)
             if detail_w:
                 out.append(" " + pad(r.detail, detail_w, right=True))
             out.append(" ")
-            out.append(pad(signed_pct(r.gap), gap_w, right=True), style=a_style)
+            out.append(pad(signed_percent(r.gap), gap_w, right=True), style=a_style)
         return out
