@@ -31,7 +31,7 @@ from fieldtui.domain.batch import (
 )
 from fieldtui.domain.errors import Refusal
 from fieldtui.domain.rubric import CHINA_TZ, Campaign
-from fieldtui.domain.schema import SchemaError
+from fieldtui.domain.schema import SchemaError, printable
 
 
 class Rejection(Refusal):
@@ -53,9 +53,11 @@ class Rejection(Refusal):
         super().__init__(message)
 
     def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"error": self.code, "message": self.message[:2000]}
+        """The JSON error body; any text that could not be encoded (an unpaired surrogate from
+        a hostile batch) is escaped, so rendering an error never fails."""
+        out: dict[str, Any] = {"error": self.code, "message": printable(self.message)[:2000]}
         if self.path is not None:
-            out["path"] = self.path[:300]
+            out["path"] = printable(self.path)[:300]
         return out
 
 

@@ -345,6 +345,21 @@ def _owned_batch(county: County, batch_id: str, unit: str) -> StoredBatch | Reje
     return batch
 
 
+def _strict_name(request: Request) -> str | None:
+    """The ``{name}`` path segment decoded strictly as UTF-8, or None when its bytes are no text.
+    (uvicorn decodes the path leniently: undecodable bytes become U+FFFD, a name nobody sent.)"""
+    from urllib.parse import unquote_to_bytes
+
+    raw = request.scope.get("raw_path") or b""
+    try:
+        name = unquote_to_bytes(raw.rsplit(b"/", 1)[-1]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if name != request.path_params["name"]:
+        return None
+    return name
+
+
 async def put_file(request: Request) -> Response:
     """``PUT /api/v1/batches/{id}/files/{name}``: a file of one of the token's own batches (the
     scan of the stamped pages), the raw bytes as the body. Checks, in order: the rate limits and
@@ -370,7 +385,18 @@ async def put_file(request: Request) -> Response:
         _note(request, error="not_found")
         return _error(Rejection(404, "not_found", "no batch with this id was received"), close=True)
     _note(request, batch=batch_id)
-    name = request.path_params["name"]
+    name = _strict_name(request)
+    if name is None:
+        _note(request, error="invalid_name")
+        return _error(
+            Rejection(
+                422,
+                "invalid_name",
+                "the file name is not UTF-8 text (its percent-encoded bytes decode to no text)",
+                "name",
+            ),
+            close=True,
+        )
     try:
         check_file_name(name)
     except Rejection as rej:
@@ -484,8 +510,10 @@ _CONTROL = {i: f"\\x{i:02x}" for i in [*range(32), 127]}
 
 
 def _clean(value: Any) -> str:
-    """A value for a log line: no control characters (no forged lines), bounded."""
-    return str(value).translate(_CONTROL)[:160]
+    """A value for a log line: no control characters (no forged lines), encodable, bounded."""
+    from fieldtui.domain.schema import printable
+
+    return printable(str(value)).translate(_CONTROL)[:160]
 
 
 class AccessLog:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from fieldtui.domain.progress import (
 )
 from fieldtui.domain.rubric import Campaign, Period
 from fieldtui.domain.schema import (
+    NOT_UNICODE,
     Arr,
     Bool,
     Date,
@@ -42,6 +44,7 @@ from fieldtui.domain.schema import (
     Obj,
     SchemaError,
     Str,
+    surrogate_path,
 )
 from fieldtui.domain.scoring import (
     BonusEntry,
@@ -324,8 +327,15 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+# A JSON escape of a UTF-16 surrogate (``\ud800``..``\udfff``); only a body holding one can
+# hold an unpaired surrogate (UTF-8 itself cannot encode them), so only such a body is walked.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_batch(body: bytes) -> dict[str, Any]:
-    """Strict JSON parse of a batch body: UTF-8, an object, no NaN/Infinity, no duplicate keys."""
+    """Strict JSON parse of a batch body: UTF-8, an object, no NaN/Infinity, no duplicate keys,
+    no unpaired surrogate escape in any string or field name (text that is not Unicode: it could
+    be neither hashed, stored nor shown)."""
 
     def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -344,6 +354,10 @@ def parse_batch(body: bytes) -> dict[str, Any]:
         raise SchemaError("$", f"not valid JSON ({str(exc)[:200]})") from None
     if not isinstance(obj, dict):
         raise SchemaError("$", "must be a JSON object")
+    if _SURROGATE_ESCAPE.search(body):
+        where = surrogate_path(obj)
+        if where is not None:
+            raise SchemaError(where, NOT_UNICODE)
     return obj
 
 

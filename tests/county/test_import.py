@@ -187,3 +187,23 @@ def test_import_json_matches_the_documented_shape(tmp_path, factory) -> None:
     assert [r["status"] for r in results] == ["stored", "duplicate", "refused"]
     for r in results:
         assert set(r) == documented[r["status"]], r
+
+
+def test_a_lone_surrogate_escape_is_refused_in_one_line_naming_the_file(tmp_path, factory) -> None:
+    """A batch file holding "\\ud800" in a station name (written with ensure_ascii=True): one
+    clear refusal naming the file and the field, no traceback, nothing stored."""
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    p = json.loads(factory.seal(A).body)
+    p["stations"][0]["name"] = "青龙村\ud800站"
+    path = tmp_path / "surrogate.json"
+    path.write_bytes(json.dumps(p, sort_keys=True, separators=(",", ":")).encode())
+    r = fieldtui(home, "--lang", "en", "county", "import", str(path), check=False)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith(f"refused {path}") and "stations[0].name" in line, line
+    assert "surrogate" in line
+    out = _import(home, path, check=False)
+    (res,) = out["results"]
+    assert res["error"] == "invalid_batch" and res["path"] == "$.stations[0].name"
+    assert out["stored"] == 0

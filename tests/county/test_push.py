@@ -241,6 +241,63 @@ def test_hostile_payloads_get_422_never_5xx(county, client, factory) -> None:
     assert county.copies() == {}
 
 
+def test_unpaired_surrogate_escapes_get_422_naming_the_place_never_5xx(
+    county, client, factory
+) -> None:
+    """A valid batch re-serialised with ensure_ascii=True and a lone "\\ud800" in a string or a
+    field name (digest correct): text that is not Unicode could be neither hashed nor stored, nor
+    named in a message as it is. Refused as invalid, the place named; the server stays well."""
+    b = factory.seal(A)
+
+    def station_name(p: dict) -> None:
+        p["stations"][0]["name"] = "青龙村\ud800站"
+
+    def unit(p: dict) -> None:
+        p["unit"] = "丰收\udfff镇"  # would have been named in the wrong_unit message
+
+    def officer(p: dict) -> None:
+        p["officer"] += "\udc00"
+
+    def note(p: dict) -> None:
+        p["visits"][0]["items"][2]["note"] = "\udbff"
+
+    def field_name(p: dict) -> None:
+        p["progress"]["x\ud800"] = 1
+
+    cases = [
+        (station_name, "$.stations[0].name"),
+        (unit, "$.unit"),
+        (officer, "$.officer"),
+        (note, "$.visits[0].items[2].note"),
+        (field_name, "$.progress.x\\ud800"),
+    ]
+    for change, where in cases:
+        p = json.loads(b.body)
+        change(p)
+        body = json.dumps(p, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+        r = _post(client, county, body, push_headers(body, county.tokens[A], b.batch_id))
+        assert r.status_code == 422, (where, r.status_code, r.text)
+        err = _error(r)
+        assert err["error"] == "invalid_batch" and err["path"] == where, err
+        assert "surrogate" in err["message"]
+    assert county.copies() == {}
+    assert "Traceback" not in county.log() and " 500 " not in county.log()
+    assert _post(client, county, b.body, b.headers(county.tokens[A])).status_code == 201
+
+
+def test_error_bodies_render_whatever_text_they_carry() -> None:
+    """The last guard: an error naming un-encodable text still renders (never a 500)."""
+    from starlette.responses import JSONResponse
+
+    from fieldtui.county.intake import Rejection
+
+    rej = Rejection(403, "wrong_unit", "the batch is for 丰收\ud800镇", "unit\udfff")
+    rendered = JSONResponse(rej.body(), status_code=rej.status).body
+    assert json.loads(rendered) == {
+        "error": "wrong_unit", "message": "the batch is for 丰收\\ud800镇", "path": "unit\\udfff"
+    }  # fmt: skip
+
+
 def test_wrong_content_type_gets_415(county, client, factory) -> None:
     b = factory.seal(A)
     for ctype in ("text/plain", "application/x-www-form-urlencoded", ""):

@@ -138,6 +138,20 @@ def test_unsafe_names_are_refused(county, client, factory):
     assert _stored(county, bid) == []
 
 
+def test_a_name_whose_bytes_are_no_text_is_refused(county, client, factory):
+    """Percent-encoded bytes that are not UTF-8 (a lone surrogate's bytes, a stray 0xFF) were
+    decoded to U+FFFD and stored under a name the township never sent."""
+    bid = _push(client, county, factory)
+    good = _headers(county.tokens[A], PDF)
+    for raw in ("%ED%A0%80.pdf", "a%FFb.pdf", "%E7%9B.pdf"):
+        url = f"{county.url}{API_PATH}/{bid}/files/{raw}"
+        r = client.send(client.build_request("PUT", url, content=PDF, headers=good))
+        assert "UTF-8" in _error(r, 422, "invalid_name")["message"]
+    ok = client.put(_url(county, bid, "盖章页.pdf"), content=PDF, headers=good)  # %-encoded
+    assert ok.status_code == 201 and ok.json()["name"] == "盖章页.pdf"
+    assert _stored(county, bid) == [("盖章页.pdf", PDF)]
+
+
 def test_content_digest_and_size_are_checked(county, client, factory):
     bid = _push(client, county, factory)
     tok = county.tokens[A]
