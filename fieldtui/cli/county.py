@@ -540,7 +540,7 @@ def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
             for f in files:
                 if not is_safe_filename(f.name, max_bytes=255):  # stored names are; be sure
                     raise CliError(f"{f.name!r}: not a safe file name")
-                target = out / f.name
+                target = out / _written_name(f.name, f.mime)
                 try:
                     atomic_write(target, store.file_data(f.id))
                 except OSError as exc:
@@ -566,6 +566,19 @@ def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
                 f"  sha256 {f.sha256[:12]}…")  # fmt: skip
     for w in written:
         ctx.out(ctx.t(f"已写入 {w}", f"written {w}"))
+
+
+def _written_name(name: str, mime: str) -> str:
+    """The name a received file is written under: its own, unless its extension disagrees with
+    its content (a file received before the county checked that): then the content's extension
+    is added (``scan.bat`` holding a PDF is written as ``scan.bat.pdf``)."""
+    from fieldtui.domain.filenames import safe_filename
+    from fieldtui.domain.submission import SCAN_EXTENSIONS, extension_agrees
+
+    if extension_agrees(name, mime):
+        return name
+    ext = next((e for e, m in SCAN_EXTENSIONS.items() if m == mime), "bin")
+    return safe_filename(name, ext, max_bytes=255)
 
 
 def cmd_openapi(ctx: Context, args: argparse.Namespace) -> None:

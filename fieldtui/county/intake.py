@@ -276,8 +276,14 @@ def check_file_name(name: str) -> None:
 
 
 def check_file(name: str, data: bytes, *, declared_digest: str | None = None) -> CheckedFile:
-    """Step 1 (pure): name, size, digest, and a PDF/PNG/JPEG by its first bytes."""
-    from fieldtui.domain.submission import SCAN_MAX_BYTES, sniff_scan
+    """Step 1 (pure): name, size, digest, and a PDF/PNG/JPEG by its first bytes whose name's
+    extension agrees with it (.pdf, .png, .jpg/.jpeg)."""
+    from fieldtui.domain.submission import (
+        SCAN_KIND_NAMES,
+        SCAN_MAX_BYTES,
+        extension_agrees,
+        sniff_scan,
+    )
 
     check_file_name(name)
     if len(data) > SCAN_MAX_BYTES:
@@ -297,7 +303,37 @@ def check_file(name: str, data: bytes, *, declared_digest: str | None = None) ->
             "not_a_scan",
             "the file is not a PDF, PNG or JPEG (judged by its first bytes)",
         )
+    if not extension_agrees(name, kind[0]):
+        raise Rejection(
+            415,
+            "not_a_scan",
+            f"the file is a {SCAN_KIND_NAMES[kind[0]]} but its name ends in "
+            f"{_shown_extension(name)}: {_EXTENSION_RULE}",
+        )
     return CheckedFile(name, kind[0], data, digest)
+
+
+_EXTENSION_RULE = "name a PDF .pdf, a PNG .png and a JPEG .jpg or .jpeg"
+
+
+def _shown_extension(name: str) -> str:
+    from fieldtui.domain.submission import name_extension
+
+    ext = name_extension(name)
+    return f".{ext}" if ext else "no extension"
+
+
+def check_scan_extension(name: str) -> None:
+    """Before the body is read: a scan's name must end in .pdf, .png, .jpg or .jpeg (415)."""
+    from fieldtui.domain.submission import SCAN_EXTENSIONS, name_extension
+
+    if name_extension(name) not in SCAN_EXTENSIONS:
+        raise Rejection(
+            415,
+            "not_a_scan",
+            f"a scan is a PDF, PNG or JPEG and its name must say so; this one ends in "
+            f"{_shown_extension(name)}: {_EXTENSION_RULE}",
+        )
 
 
 def store_file(

@@ -41,7 +41,10 @@ ERROR_CODES: dict[str, str] = {
     "in_flight": "409: a request with the same Idempotency-Key is still being processed; retry",
     "too_large": "413: the body is over the server's limit",
     "unsupported_media_type": "415: the body must be sent as application/json",
-    "not_a_scan": "415: a batch file must be a PDF, PNG or JPEG (judged by its first bytes)",
+    "not_a_scan": (
+        "415: a batch file must be a PDF, PNG or JPEG (judged by its first bytes) named with "
+        "its type's extension (.pdf, .png, .jpg or .jpeg); never retry"
+    ),
     "invalid_name": "422: a batch file's name is not a safe file name",
     "invalid_header": "422: Idempotency-Key or Content-Digest missing or malformed",
     "digest_mismatch": "422: the body does not match its Content-Digest (changed or truncated)",
@@ -215,7 +218,9 @@ def document() -> dict[str, Any]:
                     "summary": "Add a file to one of the token's batches (the stamped scan)",
                     "description": (
                         "The scan of the stamped pages (PDF, PNG or JPEG, judged by its first "
-                        f"bytes, at most {SCAN_MAX_BYTES} bytes) as the raw body. The batch must "
+                        f"bytes, at most {SCAN_MAX_BYTES} bytes) as the raw body; the name's "
+                        "extension must agree with the content (.pdf, .png, .jpg or .jpeg), "
+                        "else 415 not_a_scan. The batch must "
                         "have been received and belong to the token's township. Idempotent: the "
                         "same bytes again (under any name) return the original receipt (200, "
                         "duplicate=true); this name with other bytes is refused (422 "
@@ -231,7 +236,8 @@ def document() -> dict[str, Any]:
                             "required": True,
                             "description": (
                                 "a safe file name: no separators, no '..', no leading dot, no "
-                                "control characters, a lower-case extension, at most "
+                                "control characters, a lower-case extension (.pdf, .png, .jpg or "
+                                ".jpeg, agreeing with the content), at most "
                                 f"{FILE_NAME_MAX_BYTES} bytes of UTF-8"
                             ),
                             "schema": {"type": "string"},
@@ -268,7 +274,9 @@ def document() -> dict[str, Any]:
                         "408": _error("the body stalled or took too long"),
                         "409": _error("the same file is still in flight; retry", retry_after),
                         "413": _error("the file is over the limit"),
-                        "415": _error("not a PDF, PNG or JPEG"),
+                        "415": _error(
+                            "not a PDF, PNG or JPEG, or the name's extension disagrees with it"
+                        ),
                         "422": _error("bad name, digest header or digest, or a conflicting file"),
                         "429": _error("too many requests", retry_after),
                         "503": _error("database busy or failing; retry", retry_after),

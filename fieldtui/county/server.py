@@ -363,10 +363,16 @@ def _strict_name(request: Request) -> str | None:
 async def put_file(request: Request) -> Response:
     """``PUT /api/v1/batches/{id}/files/{name}``: a file of one of the token's own batches (the
     scan of the stamped pages), the raw bytes as the body. Checks, in order: the rate limits and
-    token (as the batch POST), declared size (413), batch id (404), name (422), Content-Digest
-    (422), the batch stored and the token's (404/403), the same file in flight (409); then the
-    body under the size limit (413), its digest (422) and its first bytes (415)."""
-    from fieldtui.county.intake import check_file, check_file_name, store_file
+    token (as the batch POST), declared size (413), batch id (404), name (422), the name's
+    extension a scan's (415), Content-Digest (422), the batch stored and the token's (404/403),
+    the same file in flight (409); then the body under the size limit (413), its digest (422)
+    and its first bytes, which must agree with the extension (415)."""
+    from fieldtui.county.intake import (
+        check_file,
+        check_file_name,
+        check_scan_extension,
+        store_file,
+    )
     from fieldtui.domain.submission import SCAN_MAX_BYTES
 
     county: County = request.app.state.county
@@ -399,6 +405,7 @@ async def put_file(request: Request) -> Response:
         )
     try:
         check_file_name(name)
+        check_scan_extension(name)
     except Rejection as rej:
         _note(request, error=rej.code)
         return _error(rej, close=True)

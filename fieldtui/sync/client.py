@@ -377,7 +377,8 @@ _FILE_HINTS: dict[int, tuple[str, str]] = {
           "the batch belongs to another unit; the county refused the scan"),
     404: ("县级没有收到此批次，无法附加扫描件", "the county has no such batch to add the scan to"),
     413: ("扫描件太大，服务器拒收", "the scan is too large for the server"),
-    415: ("扫描件不是 PDF、JPG 或 PNG，县级拒收", "the scan is not a PDF, JPEG or PNG"),
+    415: ("扫描件不是 PDF、JPG 或 PNG，或扩展名与内容不符，县级拒收",
+          "the scan is not a PDF, JPEG or PNG, or its name's extension does not match it"),
     422: ("县级服务器拒收此扫描件", "the county refused this scan"),
 }  # fmt: skip
 

@@ -207,3 +207,32 @@ def test_a_lone_surrogate_escape_is_refused_in_one_line_naming_the_file(tmp_path
     (res,) = out["results"]
     assert res["error"] == "invalid_batch" and res["path"] == "$.stations[0].name"
     assert out["stored"] == 0
+
+
+def test_a_carried_scan_whose_name_disagrees_with_its_content_is_refused(tmp_path, factory):
+    """The same rule as a pushed scan: a PDF named scan.bat in an e-mail (listed and verified in
+    its SHA256SUMS) is refused, named; the batch itself and a proper scan beside it are stored."""
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    b = factory.seal(A)
+    pdf = b"%PDF-1.4\r\necho pwned > %TEMP%\\x.txt\r\n"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    msg = EmailMessage()
+    msg["Subject"] = "丰收镇 2023Q2"
+    msg.set_content("见附件")
+    msg.add_attachment(b.body, maintype="application", subtype="json", filename="batch.json")
+    attached = {"scan.bat": pdf, "page.png": png}
+    for name, data in attached.items():
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    sums = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in attached.items())
+    msg.add_attachment(sums.encode(), maintype="text", subtype="plain", filename="SHA256SUMS")
+    eml = tmp_path / "mail.eml"
+    eml.write_bytes(bytes(msg))
+    out = _import(home, eml, check=False)
+    assert out["stored"] == 1 and out["files_refused"] == 1 and out["_code"] == 2
+    files = {f["name"]: f for f in out["results"][0]["files"]}
+    assert files["page.png"]["status"] == "stored"
+    assert files["scan.bat"]["status"] == "refused" and files["scan.bat"]["error"] == "not_a_scan"
+    assert ".bat" in files["scan.bat"]["message"] and "PDF" in files["scan.bat"]["message"]
+    listed = json.loads(fieldtui(home, "county", "files", b.batch_id, "--json").stdout)
+    assert [f["name"] for f in listed["files"]] == ["page.png"]

@@ -152,6 +152,50 @@ def test_a_name_whose_bytes_are_no_text_is_refused(county, client, factory):
     assert _stored(county, bid) == [("盖章页.pdf", PDF)]
 
 
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 300
+
+
+def test_the_name_must_agree_with_the_content(county, client, factory, tmp_path):
+    """A PDF called scan.bat (or .hta, a PNG called .svg) was stored, and `county files --out`
+    wrote scan.bat. The extension must say what the first bytes are: .pdf, .png, .jpg/.jpeg."""
+    bid = _push(client, county, factory)
+    tok = county.tokens[A]
+    bat = b"%PDF-1.4\r\necho pwned > %TEMP%\\x.txt\r\n"
+    for name, data in (("scan.bat", bat), ("scan.hta", PDF), ("scan.svg", PNG), ("scan", PDF)):
+        r = client.put(_url(county, bid, name), content=data, headers=_headers(tok, data))
+        err = _error(r, 415, "not_a_scan")
+        assert name.rpartition(".")[2] in err["message"] and ".jpeg" in err["message"]
+    # A scan's extension, but another scan type: judged once the bytes are in.
+    for name, data, kind in (("page.png", PDF, "PDF"), ("page.jpg", PNG, "PNG"),
+                             ("page.pdf", JPG, "JPEG"), ("page.jpeg", PDF, "PDF")):  # fmt: skip
+        r = client.put(_url(county, bid, name), content=data, headers=_headers(tok, data))
+        err = _error(r, 415, "not_a_scan")
+        assert kind in err["message"] and "." + name.rsplit(".", 1)[1] in err["message"]
+    assert _stored(county, bid) == []
+    for name, data in (("扫描件.pdf", PDF), ("p2.png", PNG), ("p3.jpg", JPG),
+                       ("p4.jpeg", JPG + b"4")):  # fmt: skip
+        r = client.put(_url(county, bid, name), content=data, headers=_headers(tok, data))
+        assert r.status_code == 201, (name, r.text)
+    out = tmp_path / "out"
+    county.cli("county", "files", bid, "--out", str(out))
+    assert sorted(p.name for p in out.iterdir()) == ["p2.png", "p3.jpg", "p4.jpeg", "扫描件.pdf"]
+
+
+def test_files_out_gives_an_old_mislabelled_file_its_contents_extension(county, client, factory,
+                                                                        tmp_path):  # fmt: skip
+    """A file stored before the check (a PDF named scan.bat) is written as scan.bat.pdf."""
+    from fieldtui.county.store import open_county
+
+    bid = _push(client, county, factory)
+    with open_county(county.home) as store:
+        store.store_file(bid, "scan.bat", "application/pdf", PDF, sha256_hex(PDF), source="push",
+                         token_id=None, received_at="2023-07-01T10:00:00.000+08:00")  # fmt: skip
+    out = tmp_path / "out"
+    county.cli("county", "files", bid, "--out", str(out))
+    assert [p.name for p in out.iterdir()] == ["scan.bat.pdf"]
+    assert (out / "scan.bat.pdf").read_bytes() == PDF
+
+
 def test_content_digest_and_size_are_checked(county, client, factory):
     bid = _push(client, county, factory)
     tok = county.tokens[A]
