@@ -410,14 +410,15 @@ def _unlisted(name: str) -> dict[str, Any]:
 
 def _import_scan(store: Any, batch_id: str, scan: Any) -> dict[str, Any]:
     """A scan carried by an imported file, through the push's checks and storage. Its name is
-    kept unless the batch already has another file under it (then ``name_2``...)."""
+    kept unless the batch already has another file under it, ignoring case (then
+    ``name_2``...)."""
     from fieldtui.county.intake import Rejection, check_file, store_file
     from fieldtui.domain.batch import FILE_NAME_MAX_BYTES
-    from fieldtui.domain.filenames import NameAllocator, split_name
+    from fieldtui.domain.filenames import NameAllocator, name_key, split_name
 
     name = scan.name
-    taken = {f.name: f.sha256 for f in store.files_of(batch_id)}
-    if name in taken and taken[name] != scan.sha256:
+    taken = {name_key(f.name): f.sha256 for f in store.files_of(batch_id)}
+    if name_key(name) in taken and taken[name_key(name)] != scan.sha256:
         stem, ext = split_name(name)
         name = NameAllocator(FILE_NAME_MAX_BYTES, tuple(taken)).take(stem, ext, fallback="scan")
     try:
@@ -521,8 +522,9 @@ def _find_batch(ctx: Context, store: Any, ref: str) -> Any:
 
 
 def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
-    """List the files received with a batch; with --out write them (atomically, safe names)."""
-    from fieldtui.domain.filenames import is_safe_filename
+    """List the files received with a batch; with --out write them (atomically, safe names,
+    never one over another written in the same run)."""
+    from fieldtui.domain.filenames import NameAllocator, is_safe_filename, split_name
 
     written: list[str] = []
     with _store(ctx) as store:
@@ -537,10 +539,13 @@ def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
             except OSError as exc:
                 raise CliError(ctx.t(f"{out}：无法创建文件夹（{exc.strerror or exc}）",
                                      f"{out}: cannot create the folder ({exc.strerror or exc})")) from None  # fmt: skip
+            # Two stored names may still differ only in case (received before the county
+            # compared names so): on Windows or macOS one would silently replace the other.
+            names = NameAllocator(max_bytes=255)
             for f in files:
                 if not is_safe_filename(f.name, max_bytes=255):  # stored names are; be sure
                     raise CliError(f"{f.name!r}: not a safe file name")
-                target = out / _written_name(f.name, f.mime)
+                target = out / names.take(*split_name(_written_name(f.name, f.mime)))
                 try:
                     atomic_write(target, store.file_data(f.id))
                 except OSError as exc:

@@ -51,7 +51,10 @@ ERROR_CODES: dict[str, str] = {
     "key_mismatch": "422: the Idempotency-Key differs from the body's batch_id",
     "invalid_batch": "422: schema, campaign, rubric or totals wrong; `path` names the place",
     "conflicting_batch": "422: the batch id was already received with another digest; never retry",
-    "conflicting_file": "422: the batch has a file of this name with other bytes; never retry",
+    "conflicting_file": (
+        "422: the batch has a file of this name (compared ignoring case) with other bytes; "
+        "never retry"
+    ),
     "rate_limited": "429: too many requests; wait Retry-After seconds",
     "unavailable": "503: the county database is busy or failing; nothing was stored; retry",
 }
@@ -224,7 +227,8 @@ def document() -> dict[str, Any]:
                         "have been received and belong to the token's township. Idempotent: the "
                         "same bytes again (under any name) return the original receipt (200, "
                         "duplicate=true); this name with other bytes is refused (422 "
-                        "conflicting_file) and must not be retried; a new file gets 201. Retry "
+                        "conflicting_file; names are compared ignoring case, as Windows "
+                        "compares them: Scan.pdf is scan.pdf) and must not be retried; a new file gets 201. Retry "
                         "408, 409, 429, 5xx and dropped connections."
                     ),
                     "security": [{"bearer": []}],

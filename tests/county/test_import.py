@@ -236,3 +236,33 @@ def test_a_carried_scan_whose_name_disagrees_with_its_content_is_refused(tmp_pat
     assert ".bat" in files["scan.bat"]["message"] and "PDF" in files["scan.bat"]["message"]
     listed = json.loads(fieldtui(home, "county", "files", b.batch_id, "--json").stdout)
     assert [f["name"] for f in listed["files"]] == ["page.png"]
+
+
+def test_a_carried_scan_named_like_another_but_for_case_gets_a_name_of_its_own(tmp_path, factory):
+    """The batch already has Scan.pdf; an e-mail carries scan.pdf with other bytes: stored as
+    scan_2.pdf, never as a second "scan.pdf" a Windows folder could not hold beside the first."""
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    b = factory.seal(A)
+
+    def mail(name: str, data: bytes) -> Path:
+        msg = EmailMessage()
+        msg.set_content("见附件")
+        msg.add_attachment(b.body, maintype="application", subtype="json", filename="batch.json")
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+        sums = f"{hashlib.sha256(data).hexdigest()}  {name}\n".encode()
+        msg.add_attachment(sums, maintype="text", subtype="plain", filename="SHA256SUMS")
+        path = tmp_path / f"{name}.eml"
+        path.write_bytes(bytes(msg))
+        return path
+
+    first = _import(home, mail("Scan.pdf", b"%PDF-1.4 one"))
+    assert first["results"][0]["files"][0] == {
+        "name": "Scan.pdf", "sha256": hashlib.sha256(b"%PDF-1.4 one").hexdigest(),
+        "status": "stored",
+    }  # fmt: skip
+    second = _import(home, mail("scan.pdf", b"%PDF-1.4 two"))
+    (f,) = second["results"][0]["files"]
+    assert f["status"] == "stored" and f["name"] == "scan_2.pdf"
+    listed = json.loads(fieldtui(home, "county", "files", b.batch_id, "--json").stdout)
+    assert [x["name"] for x in listed["files"]] == ["Scan.pdf", "scan_2.pdf"]

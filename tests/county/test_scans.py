@@ -4,7 +4,9 @@ refusal, and the bytes kept exactly."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import httpx
 
@@ -98,6 +100,47 @@ def test_the_same_name_with_other_bytes_is_refused_and_keeps_the_first(county, c
     r = client.put(_url(county, bid, "s.pdf"), content=changed, headers=_headers(tok, changed))
     assert "s.pdf" in _error(r, 422, "conflicting_file")["message"]
     assert _stored(county, bid) == [("s.pdf", PDF)]
+
+
+def test_names_differing_only_in_case_are_one_name(county, client, factory, tmp_path):
+    """Scan.pdf and scan.pdf were two files of one batch: `county files --out` on Windows would
+    write one over the other. Compared as Windows compares them, they are one name."""
+    bid = _push(client, county, factory)
+    tok = county.tokens[A]
+    first = client.put(_url(county, bid, "Scan.pdf"), content=PDF, headers=_headers(tok, PDF))
+    assert first.status_code == 201
+    other = PDF + b"B"
+    for name in ("scan.pdf", "SCAN.pdf", "sCaN.pdf"):
+        r = client.put(_url(county, bid, name), content=other, headers=_headers(tok, other))
+        err = _error(r, 422, "conflicting_file")
+        assert "Scan.pdf" in err["message"] and name in err["message"]
+    # The same bytes under the other case: the original receipt.
+    again = client.put(_url(county, bid, "scan.pdf"), content=PDF, headers=_headers(tok, PDF))
+    assert again.status_code == 200 and again.json() == {**first.json(), "duplicate": True}
+    assert _stored(county, bid) == [("Scan.pdf", PDF)]
+
+
+def test_files_out_never_writes_one_file_over_another(county, client, factory, tmp_path):
+    """A database from before names were compared ignoring case may hold Scan.pdf and scan.pdf:
+    both are written, the second under a name of its own."""
+    from fieldtui.county.store import open_county
+
+    bid = _push(client, county, factory)
+    with open_county(county.home) as store, store._tx() as c:
+        for i, (name, data) in enumerate((("Scan.pdf", PDF), ("scan.pdf", PDF + b"2"))):
+            receipt = json.dumps({"name": name})
+            c.execute(
+                "INSERT INTO batch_files(batch_id, name, mime, size, sha256, data, source, "
+                "received_at, receipt) VALUES (?,?,?,?,?,?,?,?,?)",
+                (bid, name, "application/pdf", len(data), sha256_hex(data), data, "push",
+                 f"2023-07-01T10:00:0{i}.000+08:00", receipt),
+            )  # fmt: skip
+    out = tmp_path / "out"
+    got = json.loads(county.cli("county", "files", bid, "--out", str(out), "--json").stdout)
+    assert [Path(w).name for w in got["written"]] == ["Scan.pdf", "scan_2.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["Scan.pdf", "scan_2.pdf"]
+    assert (out / "Scan.pdf").read_bytes() == PDF
+    assert (out / "scan_2.pdf").read_bytes() == PDF + b"2"
 
 
 def test_tokens_units_and_batches_are_checked(county, client, factory):
