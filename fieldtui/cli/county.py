@@ -69,7 +69,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="requests per second per township token (0: no limit)",
     )
     p.add_argument("--token-burst", type=_positive(float), default=30.0)
-    p.add_argument("--max-connections", type=_positive(int), default=256)
+    p.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=256,
+        help="open connections in all (503 beyond)",
+    )
+    p.add_argument(
+        "--max-connections-per-client",
+        type=_positive(int),
+        default=64,
+        help="open connections per client address (429 beyond; 0: no cap)",
+    )
     p.add_argument("--log-file", help="also write the request log to this file")
     p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM, chain)")
     p.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
@@ -178,6 +189,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         token_rate=args.token_rate,
         token_burst=args.token_burst,
         max_connections=args.max_connections,
+        max_connections_per_client=args.max_connections_per_client,
         dedup=not args.unsafe_no_dedup,
         crash_after_commit=args.unsafe_crash_after_commit,
     )

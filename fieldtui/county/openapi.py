@@ -55,7 +55,12 @@ ERROR_CODES: dict[str, str] = {
         "422: the batch has a file of this name (compared ignoring case) with other bytes; "
         "never retry"
     ),
-    "rate_limited": "429: too many requests; wait Retry-After seconds",
+    "rate_limited": "429: too many requests from this address or token; wait Retry-After seconds",
+    "too_many_connections": (
+        "429: this address already holds the most open connections allowed (sent as soon as "
+        "the connection opens, before any request is read; then the connection is closed); "
+        "wait Retry-After seconds"
+    ),
     "unavailable": "503: the county database is busy or failing; nothing was stored; retry",
 }
 
@@ -107,7 +112,10 @@ def document() -> dict[str, Any]:
                 "Batches are deduplicated by batch id: the same id and digest again returns the "
                 "original receipt (200, duplicate=true); the same id with another digest is "
                 "refused (422) and must not be retried. Retry 408, 409, 429 (after Retry-After), "
-                "5xx and dropped connections with the same Idempotency-Key.\n\n"
+                "5xx and dropped connections with the same Idempotency-Key. Every path, "
+                "health and this document included, is under the per-address rate limit, and "
+                "one address may hold only so many open connections: beyond, a new connection "
+                "is answered 429 too_many_connections and closed.\n\n"
                 f"Error codes (`error` in the body):\n{codes}"
             ),
         },
@@ -315,6 +323,7 @@ def document() -> dict[str, Any]:
                     "operationId": "health",
                     "summary": "Liveness",
                     "responses": {
+                        "429": _error("too many requests", retry_after),
                         "200": {
                             "description": "the server is up",
                             "content": {
@@ -327,7 +336,7 @@ def document() -> dict[str, Any]:
                                     }
                                 }
                             },
-                        }
+                        },
                     },
                 }
             },

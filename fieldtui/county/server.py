@@ -57,6 +57,9 @@ class ServerOptions:
     token_rate: float = 1.0  # requests per second per token (0 = off)
     token_burst: float = 30.0
     max_connections: int = 256  # beyond this, new requests get 503
+    # Open connections one client address may hold; beyond, a new connection gets 429 (0 = no
+    # cap). Room for a township office behind one NAT address and the 50-client benchmark.
+    max_connections_per_client: int = 64
     dedup: bool = True  # False only for the reliability test that proves it finds duplicates
     crash_after_commit: int = 0  # >0 only in crash tests: die after the Nth new batch's commit
 
@@ -291,19 +294,29 @@ async def get_review(request: Request) -> Response:
     return JSONResponse(out)
 
 
+def _client_rate(request: Request, *, close: bool) -> Response | None:
+    """The per-address rate limit, for every request (health and the OpenAPI document too):
+    the 429 to answer with, or None."""
+    county: County = request.app.state.county
+    wait = county.ip_limits.take(_client(request))
+    if not wait:
+        return None
+    _note(request, error="rate_limited")
+    return _error(
+        Rejection(
+            429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
+        ),
+        close=close,
+    )
+
+
 async def _authorize(request: Request, *, close: bool) -> TokenHash | Response:
     """The client and token rate limits and the bearer token, for every township request: the
     token's row, or the 429/401/503 to answer with (``close``: also end the connection)."""
     county: County = request.app.state.county
-    wait = county.ip_limits.take(_client(request))
-    if wait:
-        _note(request, error="rate_limited")
-        return _error(
-            Rejection(
-                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
-            ),
-            close=close,
-        )
+    limited = _client_rate(request, close=close)
+    if limited is not None:
+        return limited
     token = bearer_token(request.headers.get("authorization"))
     try:
         found = None if token is None else await county.db(_match, county.store, token)
@@ -506,10 +519,16 @@ async def list_files(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
+    limited = _client_rate(request, close=False)
+    if limited is not None:
+        return limited
     return JSONResponse({"status": "ok"})
 
 
 async def openapi(request: Request) -> Response:
+    limited = _client_rate(request, close=False)
+    if limited is not None:
+        return limited
     return JSONResponse(request.app.state.openapi)
 
 
