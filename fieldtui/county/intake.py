@@ -2,7 +2,8 @@
 
 ``submit`` checks the body (digest, strict JSON, key, unit), answers a repeat from the stored
 receipt, validates the batch completely with the shared wire format (schema, campaign, rubric hash,
-every total recomputed by the one scoring function) and stores it with its receipt in one
+every total recomputed by the one scoring function, no batch superseding itself, a seal time at
+most a day after the receive or import time) and stores it with its receipt in one
 transaction. Every refusal is a :class:`Rejection` carrying the HTTP status and error code the
 endpoint answers with; ``county import`` prints the same message.
 """
@@ -26,6 +27,7 @@ from fieldtui.domain.batch import (
     BatchError,
     BatchSummary,
     check_batch,
+    check_seal_time,
     parse_batch,
     sha256_hex,
 )
@@ -161,8 +163,11 @@ def lookup(
     return Accepted(receipt, created=False)
 
 
-def validate(parsed: Parsed, campaigns: Mapping[str, Campaign]) -> Checked:
-    """Step 3 (pure, the CPU work): the whole batch, every total recomputed."""
+def validate(
+    parsed: Parsed, campaigns: Mapping[str, Campaign], *, received: dt.datetime | None = None
+) -> Checked:
+    """Step 3 (pure, the CPU work): the whole batch, every total recomputed, and its seal time
+    no more than a day after ``received`` (the receive or import time; default now)."""
     obj = parsed.obj
     cid = obj.get("campaign_id")
     campaign = campaigns.get(cid) if isinstance(cid, str) else None
@@ -172,6 +177,7 @@ def validate(parsed: Parsed, campaigns: Mapping[str, Campaign]) -> Checked:
         campaign = next(iter(campaigns.values()))  # check_batch names what is wrong
     try:
         summary = check_batch(obj, campaign)
+        check_seal_time(obj["sealed_at"], received or dt.datetime.now(CHINA_TZ))
     except (SchemaError, BatchError) as exc:
         raise _invalid(exc) from None
     visits = {v["id"]: v for v in obj["visits"]}
@@ -241,7 +247,8 @@ def submit(
     known = lookup(store, parsed, registered_only=token_unit is None, dedup=dedup)
     if known is not None:
         return known
-    checked = validate(parsed, campaigns)
+    received = dt.datetime.fromisoformat(received_at) if received_at else None
+    checked = validate(parsed, campaigns, received=received)
     return store_checked(
         store, checked, source=source, token_id=token_id, received_at=received_at, dedup=dedup
     )

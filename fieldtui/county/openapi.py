@@ -49,7 +49,11 @@ ERROR_CODES: dict[str, str] = {
     "invalid_header": "422: Idempotency-Key or Content-Digest missing or malformed",
     "digest_mismatch": "422: the body does not match its Content-Digest (changed or truncated)",
     "key_mismatch": "422: the Idempotency-Key differs from the body's batch_id",
-    "invalid_batch": "422: schema, campaign, rubric or totals wrong; `path` names the place",
+    "invalid_batch": (
+        "422: schema, campaign, rubric or totals wrong, text that is not Unicode, a batch whose "
+        "supersedes is its own batch_id, or a sealed_at more than 24 hours after the county "
+        "received it (the township's clock is wrong); `path` names the place; never retry"
+    ),
     "conflicting_batch": "422: the batch id was already received with another digest; never retry",
     "conflicting_file": (
         "422: the batch has a file of this name (compared ignoring case) with other bytes; "

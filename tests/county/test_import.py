@@ -266,3 +266,31 @@ def test_a_carried_scan_named_like_another_but_for_case_gets_a_name_of_its_own(t
     assert f["status"] == "stored" and f["name"] == "scan_2.pdf"
     listed = json.loads(fieldtui(home, "county", "files", b.batch_id, "--json").stdout)
     assert [x["name"] for x in listed["files"]] == ["Scan.pdf", "scan_2.pdf"]
+
+
+def test_import_refuses_self_supersede_and_a_seal_time_ahead_of_the_import(tmp_path, factory):
+    """The same rules as a push, with the import time for the receive time."""
+    import datetime as dt
+
+    from fieldtui.domain.rubric import CHINA_TZ
+
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    bid = "0c0ffee0-0000-4000-8000-00000000b002"
+    files = {
+        "self.json": factory.seal(A, batch_id=bid, supersedes=bid),
+        "future.json": factory.seal(A, sealed_at=dt.datetime(9999, 12, 31, tzinfo=CHINA_TZ)),
+        "tomorrow.json": factory.seal(
+            A, sealed_at=dt.datetime.now(CHINA_TZ) + dt.timedelta(days=2)
+        ),
+        "old.json": factory.seal(A, sealed_at=dt.datetime(2000, 1, 1, tzinfo=CHINA_TZ)),
+    }
+    for name, b in files.items():
+        (tmp_path / name).write_bytes(b.body)
+    out = _import(home, *(tmp_path / n for n in files), check=False)
+    got = {Path(r["file"]).name: r for r in out["results"]}
+    assert got["self.json"]["error"] == "invalid_batch" and got["self.json"]["path"] == "supersedes"
+    for name in ("future.json", "tomorrow.json"):
+        assert got[name]["path"] == "sealed_at" and "clock" in got[name]["message"], got[name]
+    assert got["old.json"]["status"] == "stored"
+    assert out["_code"] == 2 and out["stored"] == 1 and out["refused"] == 3

@@ -341,6 +341,42 @@ def test_superseding_batch_is_stored_with_its_predecessor(county, client, factor
     assert county.copies() == {first.batch_id: 1, second.batch_id: 1}
 
 
+def test_a_batch_superseding_itself_is_refused(county, client, factory) -> None:
+    """It was stored and then vanished from "newest" (the batch it supersedes is out)."""
+    bid = "0c0ffee0-0000-4000-8000-00000000a001"
+    b = factory.seal(A, batch_id=bid, supersedes=bid)
+    r = _post(client, county, b.body, b.headers(county.tokens[A]))
+    assert r.status_code == 422, r.text
+    err = _error(r)
+    assert err["error"] == "invalid_batch" and err["path"] == "supersedes"
+    assert "itself" in err["message"]
+    assert county.copies() == {}
+
+
+def test_a_seal_time_more_than_a_day_ahead_is_refused_an_old_one_is_not(
+    county, client, factory
+) -> None:
+    """A batch sealed in 9999 stayed "newest" over every later one. More than 24 hours after the
+    county's receive time is refused, naming sealed_at and the township's clock; late batches
+    (an old seal time, a clock reset to 2000) are legitimate."""
+    now = dt.datetime.now(CHINA_TZ)
+    for ahead in (dt.datetime(9999, 12, 31, tzinfo=CHINA_TZ), now + dt.timedelta(hours=25)):
+        b = factory.seal(A, sealed_at=ahead)
+        r = _post(client, county, b.body, b.headers(county.tokens[A]))
+        assert r.status_code == 422, r.text
+        err = _error(r)
+        assert err["error"] == "invalid_batch" and err["path"] == "sealed_at"
+        assert "clock looks wrong" in err["message"] and ahead.isoformat()[:10] in err["message"]
+    assert county.copies() == {}
+    stored = []
+    for when in (now + dt.timedelta(hours=23), dt.datetime(2000, 1, 1, tzinfo=CHINA_TZ)):
+        b = factory.seal(A, sealed_at=when)
+        r = _post(client, county, b.body, b.headers(county.tokens[A]))
+        assert r.status_code == 201, r.text
+        stored.append(b.batch_id)
+    assert county.copies() == dict.fromkeys(stored, 1)
+
+
 def test_health_and_unknown_routes(county, client) -> None:
     assert client.get(county.url + "/api/v1/health").json() == {"status": "ok"}
     assert client.get(county.url + "/nothing").status_code == 404
