@@ -41,6 +41,11 @@ def _read_sheet(source: str) -> dict[str, Any]:
         raise CliError(f"{source}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise CliError(f"{source}: expected a JSON object with scores, notes, bonus, veto")
+    from fieldtui.domain.schema import NOT_UNICODE, surrogate_path
+
+    where = surrogate_path(data)
+    if where is not None:
+        raise CliError(f"{source}: {where}: {NOT_UNICODE}")
     unknown = set(data) - _SHEET_KEYS
     if unknown:
         raise CliError(f"{source}: unknown key {sorted(unknown)[0]!r}")

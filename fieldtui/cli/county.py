@@ -69,7 +69,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="requests per second per township token (0: no limit)",
     )
     p.add_argument("--token-burst", type=_positive(float), default=30.0)
-    p.add_argument("--max-connections", type=_positive(int), default=256)
+    p.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=256,
+        help="open connections in all (503 beyond)",
+    )
+    p.add_argument(
+        "--max-connections-per-client",
+        type=_positive(int),
+        default=64,
+        help="open connections per client address (429 beyond; 0: no cap)",
+    )
     p.add_argument("--log-file", help="also write the request log to this file")
     p.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM, chain)")
     p.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
@@ -178,6 +189,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         token_rate=args.token_rate,
         token_burst=args.token_burst,
         max_connections=args.max_connections,
+        max_connections_per_client=args.max_connections_per_client,
         dedup=not args.unsafe_no_dedup,
         crash_after_commit=args.unsafe_crash_after_commit,
     )
@@ -410,14 +422,15 @@ def _unlisted(name: str) -> dict[str, Any]:
 
 def _import_scan(store: Any, batch_id: str, scan: Any) -> dict[str, Any]:
     """A scan carried by an imported file, through the push's checks and storage. Its name is
-    kept unless the batch already has another file under it (then ``name_2``...)."""
+    kept unless the batch already has another file under it, ignoring case (then
+    ``name_2``...)."""
     from fieldtui.county.intake import Rejection, check_file, store_file
     from fieldtui.domain.batch import FILE_NAME_MAX_BYTES
-    from fieldtui.domain.filenames import NameAllocator, split_name
+    from fieldtui.domain.filenames import NameAllocator, name_key, split_name
 
     name = scan.name
-    taken = {f.name: f.sha256 for f in store.files_of(batch_id)}
-    if name in taken and taken[name] != scan.sha256:
+    taken = {name_key(f.name): f.sha256 for f in store.files_of(batch_id)}
+    if name_key(name) in taken and taken[name_key(name)] != scan.sha256:
         stem, ext = split_name(name)
         name = NameAllocator(FILE_NAME_MAX_BYTES, tuple(taken)).take(stem, ext, fallback="scan")
     try:
@@ -521,8 +534,9 @@ def _find_batch(ctx: Context, store: Any, ref: str) -> Any:
 
 
 def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
-    """List the files received with a batch; with --out write them (atomically, safe names)."""
-    from fieldtui.domain.filenames import is_safe_filename
+    """List the files received with a batch; with --out write them (atomically, safe names,
+    never one over another written in the same run)."""
+    from fieldtui.domain.filenames import NameAllocator, is_safe_filename, split_name
 
     written: list[str] = []
     with _store(ctx) as store:
@@ -537,10 +551,13 @@ def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
             except OSError as exc:
                 raise CliError(ctx.t(f"{out}：无法创建文件夹（{exc.strerror or exc}）",
                                      f"{out}: cannot create the folder ({exc.strerror or exc})")) from None  # fmt: skip
+            # Two stored names may still differ only in case (received before the county
+            # compared names so): on Windows or macOS one would silently replace the other.
+            names = NameAllocator(max_bytes=255)
             for f in files:
                 if not is_safe_filename(f.name, max_bytes=255):  # stored names are; be sure
                     raise CliError(f"{f.name!r}: not a safe file name")
-                target = out / f.name
+                target = out / names.take(*split_name(_written_name(f.name, f.mime)))
                 try:
                     atomic_write(target, store.file_data(f.id))
                 except OSError as exc:
@@ -566,6 +583,19 @@ def cmd_files(ctx: Context, args: argparse.Namespace) -> None:
                 f"  sha256 {f.sha256[:12]}…")  # fmt: skip
     for w in written:
         ctx.out(ctx.t(f"已写入 {w}", f"written {w}"))
+
+
+def _written_name(name: str, mime: str) -> str:
+    """The name a received file is written under: its own, unless its extension disagrees with
+    its content (a file received before the county checked that): then the content's extension
+    is added (``scan.bat`` holding a PDF is written as ``scan.bat.pdf``)."""
+    from fieldtui.domain.filenames import safe_filename
+    from fieldtui.domain.submission import SCAN_EXTENSIONS, extension_agrees
+
+    if extension_agrees(name, mime):
+        return name
+    ext = next((e for e, m in SCAN_EXTENSIONS.items() if m == mime), "bin")
+    return safe_filename(name, ext, max_bytes=255)
 
 
 def cmd_openapi(ctx: Context, args: argparse.Namespace) -> None:

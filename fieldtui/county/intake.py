@@ -2,7 +2,8 @@
 
 ``submit`` checks the body (digest, strict JSON, key, unit), answers a repeat from the stored
 receipt, validates the batch completely with the shared wire format (schema, campaign, rubric hash,
-every total recomputed by the one scoring function) and stores it with its receipt in one
+every total recomputed by the one scoring function, no batch superseding itself, a seal time at
+most a day after the receive or import time) and stores it with its receipt in one
 transaction. Every refusal is a :class:`Rejection` carrying the HTTP status and error code the
 endpoint answers with; ``county import`` prints the same message.
 """
@@ -26,12 +27,13 @@ from fieldtui.domain.batch import (
     BatchError,
     BatchSummary,
     check_batch,
+    check_seal_time,
     parse_batch,
     sha256_hex,
 )
 from fieldtui.domain.errors import Refusal
 from fieldtui.domain.rubric import CHINA_TZ, Campaign
-from fieldtui.domain.schema import SchemaError
+from fieldtui.domain.schema import SchemaError, printable
 
 
 class Rejection(Refusal):
@@ -53,9 +55,11 @@ class Rejection(Refusal):
         super().__init__(message)
 
     def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"error": self.code, "message": self.message[:2000]}
+        """The JSON error body; any text that could not be encoded (an unpaired surrogate from
+        a hostile batch) is escaped, so rendering an error never fails."""
+        out: dict[str, Any] = {"error": self.code, "message": printable(self.message)[:2000]}
         if self.path is not None:
-            out["path"] = self.path[:300]
+            out["path"] = printable(self.path)[:300]
         return out
 
 
@@ -159,8 +163,11 @@ def lookup(
     return Accepted(receipt, created=False)
 
 
-def validate(parsed: Parsed, campaigns: Mapping[str, Campaign]) -> Checked:
-    """Step 3 (pure, the CPU work): the whole batch, every total recomputed."""
+def validate(
+    parsed: Parsed, campaigns: Mapping[str, Campaign], *, received: dt.datetime | None = None
+) -> Checked:
+    """Step 3 (pure, the CPU work): the whole batch, every total recomputed, and its seal time
+    no more than a day after ``received`` (the receive or import time; default now)."""
     obj = parsed.obj
     cid = obj.get("campaign_id")
     campaign = campaigns.get(cid) if isinstance(cid, str) else None
@@ -170,6 +177,7 @@ def validate(parsed: Parsed, campaigns: Mapping[str, Campaign]) -> Checked:
         campaign = next(iter(campaigns.values()))  # check_batch names what is wrong
     try:
         summary = check_batch(obj, campaign)
+        check_seal_time(obj["sealed_at"], received or dt.datetime.now(CHINA_TZ))
     except (SchemaError, BatchError) as exc:
         raise _invalid(exc) from None
     visits = {v["id"]: v for v in obj["visits"]}
@@ -239,7 +247,8 @@ def submit(
     known = lookup(store, parsed, registered_only=token_unit is None, dedup=dedup)
     if known is not None:
         return known
-    checked = validate(parsed, campaigns)
+    received = dt.datetime.fromisoformat(received_at) if received_at else None
+    checked = validate(parsed, campaigns, received=received)
     return store_checked(
         store, checked, source=source, token_id=token_id, received_at=received_at, dedup=dedup
     )
@@ -274,8 +283,14 @@ def check_file_name(name: str) -> None:
 
 
 def check_file(name: str, data: bytes, *, declared_digest: str | None = None) -> CheckedFile:
-    """Step 1 (pure): name, size, digest, and a PDF/PNG/JPEG by its first bytes."""
-    from fieldtui.domain.submission import SCAN_MAX_BYTES, sniff_scan
+    """Step 1 (pure): name, size, digest, and a PDF/PNG/JPEG by its first bytes whose name's
+    extension agrees with it (.pdf, .png, .jpg/.jpeg)."""
+    from fieldtui.domain.submission import (
+        SCAN_KIND_NAMES,
+        SCAN_MAX_BYTES,
+        extension_agrees,
+        sniff_scan,
+    )
 
     check_file_name(name)
     if len(data) > SCAN_MAX_BYTES:
@@ -295,7 +310,37 @@ def check_file(name: str, data: bytes, *, declared_digest: str | None = None) ->
             "not_a_scan",
             "the file is not a PDF, PNG or JPEG (judged by its first bytes)",
         )
+    if not extension_agrees(name, kind[0]):
+        raise Rejection(
+            415,
+            "not_a_scan",
+            f"the file is a {SCAN_KIND_NAMES[kind[0]]} but its name ends in "
+            f"{_shown_extension(name)}: {_EXTENSION_RULE}",
+        )
     return CheckedFile(name, kind[0], data, digest)
+
+
+_EXTENSION_RULE = "name a PDF .pdf, a PNG .png and a JPEG .jpg or .jpeg"
+
+
+def _shown_extension(name: str) -> str:
+    from fieldtui.domain.submission import name_extension
+
+    ext = name_extension(name)
+    return f".{ext}" if ext else "no extension"
+
+
+def check_scan_extension(name: str) -> None:
+    """Before the body is read: a scan's name must end in .pdf, .png, .jpg or .jpeg (415)."""
+    from fieldtui.domain.submission import SCAN_EXTENSIONS, name_extension
+
+    if name_extension(name) not in SCAN_EXTENSIONS:
+        raise Rejection(
+            415,
+            "not_a_scan",
+            f"a scan is a PDF, PNG or JPEG and its name must say so; this one ends in "
+            f"{_shown_extension(name)}: {_EXTENSION_RULE}",
+        )
 
 
 def store_file(

@@ -5,8 +5,11 @@
 - :class:`ReadDeadline`: ASGI middleware that wraps ``receive`` so a request body must keep
   arriving (``idle`` seconds between chunks at most) and be complete within ``total`` seconds;
   otherwise the client gets 408 with ``Connection: close`` and the application sees a disconnect.
-- :func:`guarded_h11_protocol`: uvicorn's h11 protocol with a deadline on the request *head*:
-  uvicorn alone keeps a connection that drips or withholds its headers open for ever.
+- :func:`guarded_h11_protocol`: uvicorn's h11 protocol with a deadline on the request *head*
+  (uvicorn alone keeps a connection that drips or withholds its headers open for ever) and a cap
+  on the connections one client address holds open: uvicorn's own limit counts every open
+  connection, idle ones too, so one address holding a few hundred sockets answered everyone
+  else 503. Over the cap a new connection is answered 429 with ``Retry-After`` and closed.
 
 Each stalled client only holds its own coroutine: the event loop serves everyone else meanwhile.
 """
@@ -140,18 +143,67 @@ class ReadDeadline:
         await self.app(scope, guarded_receive, guarded_send)
 
 
-def guarded_h11_protocol(head_timeout: float) -> type:
-    """uvicorn's h11 protocol, closing connections whose request head takes over ``head_timeout``.
+CONNECTIONS_RETRY_AFTER = 2  # seconds: idle keep-alive connections close after 5
 
-    The timer runs from the first byte of a request (or from the connection, for the first one)
-    until the head is complete; uvicorn's own keep-alive timeout covers idle connections between
-    requests.
+
+def connection_refusal(per_client: int) -> bytes:
+    """The raw answer to a connection over the per-address cap: 429 with ``Retry-After`` and the
+    server's error body, sent before any request is read, then the connection is closed."""
+    import json
+
+    body = json.dumps(
+        {
+            "error": "too_many_connections",
+            "message": f"this address already holds {per_client} open connections to the "
+            "county server; close some or wait, then retry",
+        }
+    ).encode()
+    head = (
+        "HTTP/1.1 429 Too Many Requests\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+        f"retry-after: {CONNECTIONS_RETRY_AFTER}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def guarded_h11_protocol(head_timeout: float, per_client: int = 0) -> type:
+    """uvicorn's h11 protocol, closing connections whose request head takes over ``head_timeout``
+    and refusing (429) a connection from an address that already holds ``per_client`` open
+    connections (0: no cap).
+
+    The head timer runs from the first byte of a request (or from the connection, for the first
+    one) until the head is complete; uvicorn's own keep-alive timeout covers idle connections
+    between requests. Connections are counted per client address from ``connection_made`` to
+    ``connection_lost`` (a refused one too, for the moment it exists), in one event loop.
     """
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
+    open_by_client: dict[str, int] = {}
+    logged: OrderedDict[str, float] = OrderedDict()  # when a refusal was last logged, per address
+    refusal = connection_refusal(per_client)
+
+    def log_refusal(protocol: H11Protocol, host: str) -> None:
+        now = time.monotonic()
+        if now - logged.get(host, -math.inf) < 10.0:
+            return
+        logged.pop(host, None)
+        logged[host] = now
+        while len(logged) > 1000:
+            logged.popitem(last=False)
+        protocol.logger.warning(
+            "%s holds %d open connections (the cap is %d): refusing more with 429",
+            host,
+            open_by_client.get(host, 0) - 1,
+            per_client,
+        )
+
     class GuardedH11Protocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
+        _counted: str | None = None  # the client address this connection is counted under
+        _refused: bool = False
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -159,9 +211,21 @@ def guarded_h11_protocol(head_timeout: float) -> type:
             if sock is not None:  # small answers go out at once (no Nagle/delayed-ACK stall)
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            host = self.client[0] if self.client else None
+            if per_client > 0 and host is not None:
+                self._counted = host
+                open_by_client[host] = open_by_client.get(host, 0) + 1
+                if open_by_client[host] > per_client:
+                    self._refused = True
+                    log_refusal(self, host)
+                    transport.write(refusal)
+                    transport.close()
+                    return
             self._arm_head_timer()
 
         def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return  # answered already; the connection is closing
             super().data_received(data)
             if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
                 self._arm_head_timer()
@@ -170,6 +234,13 @@ def guarded_h11_protocol(head_timeout: float) -> type:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._cancel_head_timer()
+            host, self._counted = self._counted, None
+            if host is not None:
+                left = open_by_client.get(host, 1) - 1
+                if left > 0:
+                    open_by_client[host] = left
+                else:
+                    open_by_client.pop(host, None)
             super().connection_lost(exc)
 
         def _arm_head_timer(self) -> None:

@@ -41,15 +41,30 @@ ERROR_CODES: dict[str, str] = {
     "in_flight": "409: a request with the same Idempotency-Key is still being processed; retry",
     "too_large": "413: the body is over the server's limit",
     "unsupported_media_type": "415: the body must be sent as application/json",
-    "not_a_scan": "415: a batch file must be a PDF, PNG or JPEG (judged by its first bytes)",
+    "not_a_scan": (
+        "415: a batch file must be a PDF, PNG or JPEG (judged by its first bytes) named with "
+        "its type's extension (.pdf, .png, .jpg or .jpeg); never retry"
+    ),
     "invalid_name": "422: a batch file's name is not a safe file name",
     "invalid_header": "422: Idempotency-Key or Content-Digest missing or malformed",
     "digest_mismatch": "422: the body does not match its Content-Digest (changed or truncated)",
     "key_mismatch": "422: the Idempotency-Key differs from the body's batch_id",
-    "invalid_batch": "422: schema, campaign, rubric or totals wrong; `path` names the place",
+    "invalid_batch": (
+        "422: schema, campaign, rubric or totals wrong, text that is not Unicode, a batch whose "
+        "supersedes is its own batch_id, or a sealed_at more than 24 hours after the county "
+        "received it (the township's clock is wrong); `path` names the place; never retry"
+    ),
     "conflicting_batch": "422: the batch id was already received with another digest; never retry",
-    "conflicting_file": "422: the batch has a file of this name with other bytes; never retry",
-    "rate_limited": "429: too many requests; wait Retry-After seconds",
+    "conflicting_file": (
+        "422: the batch has a file of this name (compared ignoring case) with other bytes; "
+        "never retry"
+    ),
+    "rate_limited": "429: too many requests from this address or token; wait Retry-After seconds",
+    "too_many_connections": (
+        "429: this address already holds the most open connections allowed (sent as soon as "
+        "the connection opens, before any request is read; then the connection is closed); "
+        "wait Retry-After seconds"
+    ),
     "unavailable": "503: the county database is busy or failing; nothing was stored; retry",
 }
 
@@ -101,7 +116,10 @@ def document() -> dict[str, Any]:
                 "Batches are deduplicated by batch id: the same id and digest again returns the "
                 "original receipt (200, duplicate=true); the same id with another digest is "
                 "refused (422) and must not be retried. Retry 408, 409, 429 (after Retry-After), "
-                "5xx and dropped connections with the same Idempotency-Key.\n\n"
+                "5xx and dropped connections with the same Idempotency-Key. Every path, "
+                "health and this document included, is under the per-address rate limit, and "
+                "one address may hold only so many open connections: beyond, a new connection "
+                "is answered 429 too_many_connections and closed.\n\n"
                 f"Error codes (`error` in the body):\n{codes}"
             ),
         },
@@ -215,11 +233,14 @@ def document() -> dict[str, Any]:
                     "summary": "Add a file to one of the token's batches (the stamped scan)",
                     "description": (
                         "The scan of the stamped pages (PDF, PNG or JPEG, judged by its first "
-                        f"bytes, at most {SCAN_MAX_BYTES} bytes) as the raw body. The batch must "
+                        f"bytes, at most {SCAN_MAX_BYTES} bytes) as the raw body; the name's "
+                        "extension must agree with the content (.pdf, .png, .jpg or .jpeg), "
+                        "else 415 not_a_scan. The batch must "
                         "have been received and belong to the token's township. Idempotent: the "
                         "same bytes again (under any name) return the original receipt (200, "
                         "duplicate=true); this name with other bytes is refused (422 "
-                        "conflicting_file) and must not be retried; a new file gets 201. Retry "
+                        "conflicting_file; names are compared ignoring case, as Windows "
+                        "compares them: Scan.pdf is scan.pdf) and must not be retried; a new file gets 201. Retry "
                         "408, 409, 429, 5xx and dropped connections."
                     ),
                     "security": [{"bearer": []}],
@@ -231,7 +252,8 @@ def document() -> dict[str, Any]:
                             "required": True,
                             "description": (
                                 "a safe file name: no separators, no '..', no leading dot, no "
-                                "control characters, a lower-case extension, at most "
+                                "control characters, a lower-case extension (.pdf, .png, .jpg or "
+                                ".jpeg, agreeing with the content), at most "
                                 f"{FILE_NAME_MAX_BYTES} bytes of UTF-8"
                             ),
                             "schema": {"type": "string"},
@@ -268,7 +290,9 @@ def document() -> dict[str, Any]:
                         "408": _error("the body stalled or took too long"),
                         "409": _error("the same file is still in flight; retry", retry_after),
                         "413": _error("the file is over the limit"),
-                        "415": _error("not a PDF, PNG or JPEG"),
+                        "415": _error(
+                            "not a PDF, PNG or JPEG, or the name's extension disagrees with it"
+                        ),
                         "422": _error("bad name, digest header or digest, or a conflicting file"),
                         "429": _error("too many requests", retry_after),
                         "503": _error("database busy or failing; retry", retry_after),
@@ -303,6 +327,7 @@ def document() -> dict[str, Any]:
                     "operationId": "health",
                     "summary": "Liveness",
                     "responses": {
+                        "429": _error("too many requests", retry_after),
                         "200": {
                             "description": "the server is up",
                             "content": {
@@ -315,7 +340,7 @@ def document() -> dict[str, Any]:
                                     }
                                 }
                             },
-                        }
+                        },
                     },
                 }
             },

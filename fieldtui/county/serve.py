@@ -91,7 +91,7 @@ def serve(
     configure_logging(log_file)
     config = uvicorn.Config(
         build_app(county),
-        http=guarded_h11_protocol(options.head_timeout),
+        http=guarded_h11_protocol(options.head_timeout, options.max_connections_per_client),
         lifespan="on",
         access_log=False,
         log_config=None,

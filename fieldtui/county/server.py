@@ -57,6 +57,9 @@ class ServerOptions:
     token_rate: float = 1.0  # requests per second per token (0 = off)
     token_burst: float = 30.0
     max_connections: int = 256  # beyond this, new requests get 503
+    # Open connections one client address may hold; beyond, a new connection gets 429 (0 = no
+    # cap). Room for a township office behind one NAT address and the 50-client benchmark.
+    max_connections_per_client: int = 64
     dedup: bool = True  # False only for the reliability test that proves it finds duplicates
     crash_after_commit: int = 0  # >0 only in crash tests: die after the Nth new batch's commit
 
@@ -291,19 +294,29 @@ async def get_review(request: Request) -> Response:
     return JSONResponse(out)
 
 
+def _client_rate(request: Request, *, close: bool) -> Response | None:
+    """The per-address rate limit, for every request (health and the OpenAPI document too):
+    the 429 to answer with, or None."""
+    county: County = request.app.state.county
+    wait = county.ip_limits.take(_client(request))
+    if not wait:
+        return None
+    _note(request, error="rate_limited")
+    return _error(
+        Rejection(
+            429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
+        ),
+        close=close,
+    )
+
+
 async def _authorize(request: Request, *, close: bool) -> TokenHash | Response:
     """The client and token rate limits and the bearer token, for every township request: the
     token's row, or the 429/401/503 to answer with (``close``: also end the connection)."""
     county: County = request.app.state.county
-    wait = county.ip_limits.take(_client(request))
-    if wait:
-        _note(request, error="rate_limited")
-        return _error(
-            Rejection(
-                429, "rate_limited", "too many requests", headers={"Retry-After": retry_after(wait)}
-            ),
-            close=close,
-        )
+    limited = _client_rate(request, close=close)
+    if limited is not None:
+        return limited
     token = bearer_token(request.headers.get("authorization"))
     try:
         found = None if token is None else await county.db(_match, county.store, token)
@@ -345,13 +358,34 @@ def _owned_batch(county: County, batch_id: str, unit: str) -> StoredBatch | Reje
     return batch
 
 
+def _strict_name(request: Request) -> str | None:
+    """The ``{name}`` path segment decoded strictly as UTF-8, or None when its bytes are no text.
+    (uvicorn decodes the path leniently: undecodable bytes become U+FFFD, a name nobody sent.)"""
+    from urllib.parse import unquote_to_bytes
+
+    raw = request.scope.get("raw_path") or b""
+    try:
+        name = unquote_to_bytes(raw.rsplit(b"/", 1)[-1]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if name != request.path_params["name"]:
+        return None
+    return name
+
+
 async def put_file(request: Request) -> Response:
     """``PUT /api/v1/batches/{id}/files/{name}``: a file of one of the token's own batches (the
     scan of the stamped pages), the raw bytes as the body. Checks, in order: the rate limits and
-    token (as the batch POST), declared size (413), batch id (404), name (422), Content-Digest
-    (422), the batch stored and the token's (404/403), the same file in flight (409); then the
-    body under the size limit (413), its digest (422) and its first bytes (415)."""
-    from fieldtui.county.intake import check_file, check_file_name, store_file
+    token (as the batch POST), declared size (413), batch id (404), name (422), the name's
+    extension a scan's (415), Content-Digest (422), the batch stored and the token's (404/403),
+    the same file in flight (409); then the body under the size limit (413), its digest (422)
+    and its first bytes, which must agree with the extension (415)."""
+    from fieldtui.county.intake import (
+        check_file,
+        check_file_name,
+        check_scan_extension,
+        store_file,
+    )
     from fieldtui.domain.submission import SCAN_MAX_BYTES
 
     county: County = request.app.state.county
@@ -370,9 +404,21 @@ async def put_file(request: Request) -> Response:
         _note(request, error="not_found")
         return _error(Rejection(404, "not_found", "no batch with this id was received"), close=True)
     _note(request, batch=batch_id)
-    name = request.path_params["name"]
+    name = _strict_name(request)
+    if name is None:
+        _note(request, error="invalid_name")
+        return _error(
+            Rejection(
+                422,
+                "invalid_name",
+                "the file name is not UTF-8 text (its percent-encoded bytes decode to no text)",
+                "name",
+            ),
+            close=True,
+        )
     try:
         check_file_name(name)
+        check_scan_extension(name)
     except Rejection as rej:
         _note(request, error=rej.code)
         return _error(rej, close=True)
@@ -473,10 +519,16 @@ async def list_files(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
+    limited = _client_rate(request, close=False)
+    if limited is not None:
+        return limited
     return JSONResponse({"status": "ok"})
 
 
 async def openapi(request: Request) -> Response:
+    limited = _client_rate(request, close=False)
+    if limited is not None:
+        return limited
     return JSONResponse(request.app.state.openapi)
 
 
@@ -484,8 +536,10 @@ _CONTROL = {i: f"\\x{i:02x}" for i in [*range(32), 127]}
 
 
 def _clean(value: Any) -> str:
-    """A value for a log line: no control characters (no forged lines), bounded."""
-    return str(value).translate(_CONTROL)[:160]
+    """A value for a log line: no control characters (no forged lines), encodable, bounded."""
+    from fieldtui.domain.schema import printable
+
+    return printable(str(value)).translate(_CONTROL)[:160]
 
 
 class AccessLog:

@@ -20,6 +20,7 @@ from typing import Any
 
 from fieldtui.domain.batch import BatchSummary, canonical
 from fieldtui.domain.errors import Refusal
+from fieldtui.domain.filenames import name_key
 
 DB_NAME = "county.sqlite3"
 UNIT_MAX = 60  # the batch schema's limit for ``unit``
@@ -32,13 +33,20 @@ class CountyStoreError(Refusal):
 class ConflictingFile(Refusal):
     """The batch already has a file of this name with other bytes."""
 
-    def __init__(self, batch_id: str, name: str, stored_sha256: str) -> None:
+    def __init__(
+        self, batch_id: str, name: str, stored_sha256: str, *, asked: str | None = None
+    ) -> None:
         self.batch_id = batch_id
         self.name = name
         self.stored_sha256 = stored_sha256
+        same = (
+            ""
+            if asked in (None, name)
+            else f" (names differing only in case are one name: {asked})"
+        )
         super().__init__(
             f"batch {batch_id} already has a file {name} with other content "
-            f"(sha256 {stored_sha256[:12]}…); a new scan needs a new name"
+            f"(sha256 {stored_sha256[:12]}…){same}; a new scan needs a new name"
         )
 
 
@@ -613,9 +621,10 @@ class CountyStore:
         """Store a checked file of a stored batch, with its receipt, in one transaction.
 
         Returns ``(receipt, created)``: the new receipt, or the original one with
-        ``duplicate=True`` when the batch already has these bytes (under this name or, from an
-        import, another). Raises :class:`ConflictingFile` for this name with other bytes and
-        :class:`CountyStoreError` when the batch is not stored.
+        ``duplicate=True`` when the batch already has these bytes (under any name). Raises
+        :class:`ConflictingFile` for this name with other bytes — names compared ignoring case,
+        as a Windows folder compares them — and :class:`CountyStoreError` when the batch is not
+        stored.
         """
         receipt = {
             "batch_id": batch_id,
@@ -640,12 +649,21 @@ class CountyStore:
                 original: dict[str, Any] = json.loads(same["receipt"])
                 original["duplicate"] = True
                 return original, False
-            named = c.execute(
-                "SELECT sha256 FROM batch_files WHERE batch_id = ? AND name = ?",
-                (batch_id, name),
-            ).fetchone()
+            # Names compared as Windows and macOS compare them (Scan.pdf is scan.pdf): written
+            # out side by side, one would replace the other.
+            key = name_key(name)
+            named = next(
+                (
+                    r
+                    for r in c.execute(
+                        "SELECT name, sha256 FROM batch_files WHERE batch_id = ?", (batch_id,)
+                    )
+                    if name_key(r["name"]) == key
+                ),
+                None,
+            )
             if named is not None:
-                raise ConflictingFile(batch_id, name, named["sha256"])
+                raise ConflictingFile(batch_id, named["name"], named["sha256"], asked=name)
             c.execute(
                 "INSERT INTO batch_files(batch_id, name, mime, size, sha256, data, source, "
                 "token_id, received_at, receipt) VALUES (?,?,?,?,?,?,?,?,?,?)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from fieldtui.domain.progress import (
 )
 from fieldtui.domain.rubric import Campaign, Period
 from fieldtui.domain.schema import (
+    NOT_UNICODE,
     Arr,
     Bool,
     Date,
@@ -42,6 +44,7 @@ from fieldtui.domain.schema import (
     Obj,
     SchemaError,
     Str,
+    surrogate_path,
 )
 from fieldtui.domain.scoring import (
     BonusEntry,
@@ -324,8 +327,15 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+# A JSON escape of a UTF-16 surrogate (``\ud800``..``\udfff``); only a body holding one can
+# hold an unpaired surrogate (UTF-8 itself cannot encode them), so only such a body is walked.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_batch(body: bytes) -> dict[str, Any]:
-    """Strict JSON parse of a batch body: UTF-8, an object, no NaN/Infinity, no duplicate keys."""
+    """Strict JSON parse of a batch body: UTF-8, an object, no NaN/Infinity, no duplicate keys,
+    no unpaired surrogate escape in any string or field name (text that is not Unicode: it could
+    be neither hashed, stored nor shown)."""
 
     def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -344,6 +354,10 @@ def parse_batch(body: bytes) -> dict[str, Any]:
         raise SchemaError("$", f"not valid JSON ({str(exc)[:200]})") from None
     if not isinstance(obj, dict):
         raise SchemaError("$", "must be a JSON object")
+    if _SURROGATE_ESCAPE.search(body):
+        where = surrogate_path(obj)
+        if where is not None:
+            raise SchemaError(where, NOT_UNICODE)
     return obj
 
 
@@ -374,6 +388,9 @@ def check_batch(obj: Mapping[str, Any], campaign: Campaign) -> BatchSummary:
     naming the station and the item or category.
     """
     BATCH_SCHEMA.validate(obj)
+    if obj["supersedes"] == obj["batch_id"]:
+        # It would never be "newest": the batch it supersedes (itself) is out.
+        raise BatchError("supersedes", "names the batch itself: a batch cannot supersede itself")
     if obj["campaign_id"] != campaign.id:
         raise BatchError("campaign_id", f"unknown campaign {obj['campaign_id']!r}")
     if obj["rubric_hash"] != campaign.rubric_hash:
@@ -468,6 +485,31 @@ def check_batch(obj: Mapping[str, Any], campaign: Campaign) -> BatchSummary:
         passed=p["passed"],
         rate=p["rate"],
     )
+
+
+# How far a seal time may lie after the moment the county receives the batch: clocks drift and
+# time zones get set wrong by hours, but a batch "sealed" days ahead would stay the township's
+# newest over every later one.
+SEAL_CLOCK_SLACK = dt.timedelta(hours=24)
+
+
+def check_seal_time(sealed_at: str, received: dt.datetime) -> None:
+    """Refuse a seal time more than :data:`SEAL_CLOCK_SLACK` after ``received`` (the county's
+    receive or import time). An old seal time is fine: late batches are legitimate."""
+    sealed = dt.datetime.fromisoformat(sealed_at)
+    if sealed - received > SEAL_CLOCK_SLACK:
+        raise BatchError(
+            "sealed_at",
+            f"sealed at {sealed_at}, more than 24 hours after the county received it "
+            f"({received.isoformat(timespec='seconds')}): the township computer's clock looks "
+            "wrong; set its date and time right, then seal the period again and send it",
+        )
+
+
+def seal_clock_wrong(sealed_at: str, now: dt.datetime) -> bool:
+    """Whether a batch sealed at ``sealed_at`` lies so far ahead of ``now`` that the county would
+    refuse it (see :func:`check_seal_time`): it was sealed under a wrong clock."""
+    return dt.datetime.fromisoformat(sealed_at) - now > SEAL_CLOCK_SLACK
 
 
 def visit_sheet(campaign: Campaign, v: Mapping[str, Any]) -> Sheet:

@@ -36,6 +36,8 @@ from fieldtui.domain.schema import (
     Obj,
     SchemaError,
     Str,
+    has_surrogate,
+    printable,
 )
 from fieldtui.domain.scoring import Sheet, compute
 
@@ -175,7 +177,13 @@ def check_verdict(
 ) -> VerdictInput:
     """Validate a verdict against the batch it is for; ``station_refs`` are ids or exact names."""
     if verdict not in VERDICTS:
-        raise ReviewError(f"verdict: {verdict!r} is not one of {', '.join(VERDICTS)}")
+        raise ReviewError(f"verdict: {printable(verdict)!r} is not one of {', '.join(VERDICTS)}")
+    # Text typed on a command line that is not valid UTF-8 arrives as lone surrogates: it could
+    # not be stored, so it is refused here, named.
+    for option, texts in (("--reason", [reason]), ("--reviewer", [reviewer]),
+                          ("--stations", list(station_refs))):  # fmt: skip
+        if any(has_surrogate(t) for t in texts):
+            raise ReviewError(f"{option}: the text is not valid Unicode (check its encoding)")
     reason = reason.strip()
     if len(reason) > REASON_MAX:
         raise ReviewError(f"--reason: longer than {REASON_MAX} characters")

@@ -2,8 +2,9 @@
 
 Used for the batch wire format, so the township client, the county server and the served OpenAPI
 description all come from the same definition. Strict on purpose: unknown fields, wrong types,
-booleans posing as numbers, NaN/infinities, huge numbers and oversized strings are all refused with
-the path of the offending value.
+booleans posing as numbers, NaN/infinities, huge numbers, oversized strings and text that is not
+valid Unicode (an unpaired ``\\ud800``-style surrogate escape) are all refused with the path of the
+offending value.
 """
 
 from __future__ import annotations
@@ -17,12 +18,48 @@ from typing import Any
 
 from fieldtui.domain.errors import Refusal
 
+# A code point in U+D800..U+DFFF left in a Python string: JSON's "\ud800" escape without its
+# partner (json.loads joins proper pairs into one character). It cannot be encoded as UTF-8, so
+# it may go no further than the check that names it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_UNICODE = "holds an unpaired surrogate (a \\ud800-\\udfff escape): not valid Unicode text"
+
+
+def has_surrogate(text: str) -> bool:
+    """True when ``text`` holds an unpaired surrogate (it cannot be written as UTF-8)."""
+    return _SURROGATE.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """``text`` with any unpaired surrogate written as a ``\\udxxx`` escape: always encodable."""
+    if not has_surrogate(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def surrogate_path(value: Any, path: str = "$") -> str | None:
+    """The path of the first string or object key in a JSON tree holding an unpaired surrogate."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        v, where = stack.pop()
+        if isinstance(v, str):
+            if has_surrogate(v):
+                return where
+        elif isinstance(v, dict):
+            for k in v:
+                if has_surrogate(k):
+                    return f"{where}.{printable(k)}"
+            stack.extend((item, f"{where}.{k}") for k, item in reversed(v.items()))
+        elif isinstance(v, list):
+            stack.extend((item, f"{where}[{i}]") for i, item in reversed(list(enumerate(v))))
+    return None
+
 
 class SchemaError(Refusal):
     def __init__(self, path: str, problem: str) -> None:
-        self.path = path or "$"
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        self.path = printable(path or "$")
+        self.problem = printable(problem)
+        super().__init__(f"{self.path}: {self.problem}")
 
 
 class Spec:
@@ -67,6 +104,8 @@ class Str(Spec):
             raise SchemaError(path, "must not be empty" if self.min_len == 1 else "too short")
         if "\x00" in value:
             raise SchemaError(path, "contains a NUL character")
+        if has_surrogate(value):
+            raise SchemaError(path, NOT_UNICODE)
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             raise SchemaError(path, "has the wrong format")
 
@@ -213,6 +252,8 @@ class Obj(Spec):
         if not isinstance(value, dict):
             raise SchemaError(path, "must be an object")
         for key in value:
+            if isinstance(key, str) and has_surrogate(key):
+                raise SchemaError(f"{path}.{key}", f"the field name {NOT_UNICODE}")
             if key not in self.fields:
                 raise SchemaError(f"{path}.{key}", "unknown field")
         for key, spec in self.fields.items():

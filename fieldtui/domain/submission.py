@@ -51,6 +51,33 @@ def sniff_scan(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+# The extensions a scan's name may end in, and the type each promises. The name must agree with
+# the content: a PDF called scan.bat (or a PNG called page.svg) is refused, so no file is ever
+# opened by a program the name chooses for content it does not hold.
+SCAN_EXTENSIONS: dict[str, str] = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+}
+SCAN_KIND_NAMES: dict[str, str] = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+}
+
+
+def name_extension(name: str) -> str:
+    """The extension of a file name, lower-cased, without its dot ("" when it has none)."""
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def extension_agrees(name: str, mime: str) -> bool:
+    """Whether ``name`` ends in an extension of the scan type ``mime`` (case-insensitively)."""
+    return SCAN_EXTENSIONS.get(name_extension(name)) == mime
+
+
 @dataclass(frozen=True, slots=True)
 class BatchFile:
     """A file attached to a batch (the scan of the stamped pages), without its bytes."""

@@ -195,8 +195,11 @@ class Batches:
         period: str,
         content_hash: str,
         build: Callable[[str | None], NewBatch],
+        *,
+        reusable: Callable[[str], bool] | None = None,
     ) -> tuple[BatchRecord, bool]:
-        """Store a new batch unless the period's newest one has the same content hash.
+        """Store a new batch unless the period's newest one has the same content hash (and,
+        given ``reusable``, it says yes to that batch's seal time).
 
         ``build(supersedes)`` seals the batch; it runs inside the write transaction, so two
         processes sealing at once cannot both add one. Returns (batch, created).
@@ -205,11 +208,15 @@ class Batches:
 
         with transaction(self.conn):
             row = self.conn.execute(
-                "SELECT id, content_hash FROM batches WHERE campaign_id=? AND period=? "
+                "SELECT id, content_hash, sealed_at FROM batches WHERE campaign_id=? AND period=? "
                 "ORDER BY rowid DESC LIMIT 1",
                 (campaign_id, period),
             ).fetchone()
-            if row is not None and row["content_hash"] == content_hash:
+            if (
+                row is not None
+                and row["content_hash"] == content_hash
+                and (reusable is None or reusable(row["sealed_at"]))
+            ):
                 existing = row["id"]
                 created = False
             else:

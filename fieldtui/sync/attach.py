@@ -7,7 +7,15 @@ from pathlib import Path
 
 from fieldtui.domain.filenames import NameAllocator, split_name
 from fieldtui.domain.rubric import Campaign
-from fieldtui.domain.submission import SCAN_MAX_BYTES, BatchFile, BatchRecord, sniff_scan
+from fieldtui.domain.submission import (
+    SCAN_KIND_NAMES,
+    SCAN_MAX_BYTES,
+    BatchFile,
+    BatchRecord,
+    extension_agrees,
+    name_extension,
+    sniff_scan,
+)
 from fieldtui.store.store import Store
 from fieldtui.sync.errors import SyncError
 from fieldtui.sync.seal import require_period
@@ -21,7 +29,8 @@ class AttachResult:
 
 
 def read_scan(path: Path) -> tuple[bytes, str, str]:
-    """The bytes, MIME type and extension of a PDF/JPEG/PNG scan, checked by magic bytes."""
+    """The bytes, MIME type and extension of a PDF/JPEG/PNG scan, checked by magic bytes; the
+    file's own extension must agree with them (any case: scanners write SCAN0001.PDF)."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(SCAN_MAX_BYTES + 1)
@@ -47,6 +56,19 @@ def read_scan(path: Path) -> tuple[bytes, str, str]:
             f"{path}: not a PDF, JPEG or PNG file (judged by its content)",
         )
     mime, ext = kind
+    if not extension_agrees(path.name, mime):
+        # The county refuses a scan whose name and content disagree (a PDF called scan.bat
+        # would open in whatever program the name picks): say so now, not after a send.
+        kind_name = SCAN_KIND_NAMES[mime]
+        got = name_extension(path.name)
+        shown = f".{got}" if got else "没有扩展名"
+        shown_en = f".{got}" if got else "no extension"
+        raise SyncError(
+            f"{path}：内容是 {kind_name} 文件，但扩展名是 {shown}，与内容不符；请确认选对了文件"
+            "（PDF 用 .pdf，PNG 用 .png，JPEG 用 .jpg 或 .jpeg）",
+            f"{path}: the content is a {kind_name} but the name ends in {shown_en}: check that "
+            "this is the right file (a PDF is named .pdf, a PNG .png, a JPEG .jpg or .jpeg)",
+        )
     return data, mime, ext
 
 

@@ -302,15 +302,17 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - now_ts)
 
 
-def _server_error(resp: httpx.Response) -> tuple[str, str]:
-    """The county's error code and its message made safe to show (ERROR_SCHEMA), if it sent one."""
+def _server_error(resp: httpx.Response) -> tuple[str, str, str]:
+    """The county's error code, its message made safe to show (ERROR_SCHEMA) and the place it
+    names, if it sent one."""
     try:
         obj = json.loads(resp.content[:20000].decode("utf-8"))
         ERROR_SCHEMA.validate(obj)
     except (ValueError, SchemaError):
-        return "", _clean(resp.reason_phrase or "")
+        return "", _clean(resp.reason_phrase or ""), ""
     where = f" ({obj['path']})" if obj.get("path") else ""
-    return str(obj["error"]), _clean(f"{obj['error']}: {obj['message']}{where}")
+    msg = _clean(f"{obj['error']}: {obj['message']}{where}")
+    return str(obj["error"]), msg, str(obj.get("path") or "")
 
 
 def _is_cert_error(exc: BaseException) -> bool:
@@ -377,8 +379,21 @@ _FILE_HINTS: dict[int, tuple[str, str]] = {
           "the batch belongs to another unit; the county refused the scan"),
     404: ("县级没有收到此批次，无法附加扫描件", "the county has no such batch to add the scan to"),
     413: ("扫描件太大，服务器拒收", "the scan is too large for the server"),
-    415: ("扫描件不是 PDF、JPG 或 PNG，县级拒收", "the scan is not a PDF, JPEG or PNG"),
+    415: ("扫描件不是 PDF、JPG 或 PNG，或扩展名与内容不符，县级拒收",
+          "the scan is not a PDF, JPEG or PNG, or its name's extension does not match it"),
     422: ("县级服务器拒收此扫描件", "the county refused this scan"),
+}  # fmt: skip
+
+
+# Refusals that need their own words for the officer, by (error code, path).
+_CODE_HINTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("invalid_batch", "sealed_at"): (
+        "本机时钟似乎不对：批次的封存时间比县级服务器收到它的时间晚一天以上。请把电脑的日期和"
+        "时间改正，然后重新封存本期并上报",
+        "this computer's clock looks wrong: the batch was sealed more than a day after the "
+        "county received it. Set the computer's date and time right, then seal the period "
+        "again and send it",
+    ),
 }  # fmt: skip
 
 
@@ -400,7 +415,7 @@ def _classify_file_response(
 def _refuse(resp: httpx.Response, now: float, hints: dict[int, tuple[str, str]]) -> NoReturn:
     """Raise _Retryable or _Permanent for a response that is not a receipt."""
     status = resp.status_code
-    code, msg = _server_error(resp)
+    code, msg, path = _server_error(resp)
     # The body this client sends always matches its Content-Digest: a county that finds otherwise
     # received bytes changed or cut short on the way, so sending the same bytes again is right.
     if status in RETRY_STATUSES or (status == 422 and code == TRANSIT_ERROR):
@@ -408,7 +423,9 @@ def _refuse(resp: httpx.Response, now: float, hints: dict[int, tuple[str, str]])
         raise _Retryable(
             status, f"服务器答复 {status} {msg}", f"server answered {status} {msg}", wait
         )
-    zh, en = hints.get(status, ("服务器拒绝了请求", "the server refused the request"))
+    zh, en = _CODE_HINTS.get((code, path)) or hints.get(
+        status, ("服务器拒绝了请求", "the server refused the request")
+    )
     raise _Permanent(status, f"{status}：{zh}（{msg}）", f"{status}: {en} ({msg})")
 
 

@@ -2,7 +2,8 @@
 
 ``seal_period`` builds the batch content from the store, compares its content hash with the
 period's newest batch, and either returns that batch unchanged or seals a new one that names the
-one it supersedes. The new batch's canonical bytes are parsed back and checked with the same
+one it supersedes (also when nothing changed but the newest batch was sealed more than a day
+ahead of the clock: sealed under a wrong clock, which the county refuses). The new batch's canonical bytes are parsed back and checked with the same
 ``check_batch`` the county runs before they are stored, so a batch this township could not send
 is never sealed.
 """
@@ -20,6 +21,7 @@ from fieldtui.domain.batch import (
     check_batch,
     content_hash,
     parse_batch,
+    seal_clock_wrong,
     seal_payload,
 )
 from fieldtui.domain.rubric import CHINA_TZ, Campaign, Period
@@ -112,7 +114,14 @@ def seal_period(
             passed=summary.passed,
         )
 
-    record, created = store.batches.add_if_changed(campaign.id, period.label, chash, build)
+    def reusable(sealed_at: str) -> bool:
+        # Sealed under a clock more than a day fast (the county refuses it, "the clock looks
+        # wrong"): with the clock set right, sealing again makes a new batch, not that one.
+        return not seal_clock_wrong(sealed_at, (now() if now else dt.datetime.now(CHINA_TZ)))
+
+    record, created = store.batches.add_if_changed(
+        campaign.id, period.label, chash, build, reusable=reusable
+    )
     return SealResult(record, created)
 
 
@@ -122,5 +131,7 @@ def is_current(store: Store, campaign: Campaign, settings: Settings, label: str)
     latest = store.batches.latest(campaign.id, period.label)
     if latest is None:
         return False
+    if seal_clock_wrong(latest.sealed_at, dt.datetime.now(CHINA_TZ)):
+        return False  # sealed under a wrong clock: to be sealed again
     content = build_period_content(store, campaign, settings, period)
     return content_hash(content) == latest.content_hash

@@ -187,3 +187,110 @@ def test_import_json_matches_the_documented_shape(tmp_path, factory) -> None:
     assert [r["status"] for r in results] == ["stored", "duplicate", "refused"]
     for r in results:
         assert set(r) == documented[r["status"]], r
+
+
+def test_a_lone_surrogate_escape_is_refused_in_one_line_naming_the_file(tmp_path, factory) -> None:
+    """A batch file holding "\\ud800" in a station name (written with ensure_ascii=True): one
+    clear refusal naming the file and the field, no traceback, nothing stored."""
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    p = json.loads(factory.seal(A).body)
+    p["stations"][0]["name"] = "青龙村\ud800站"
+    path = tmp_path / "surrogate.json"
+    path.write_bytes(json.dumps(p, sort_keys=True, separators=(",", ":")).encode())
+    r = fieldtui(home, "--lang", "en", "county", "import", str(path), check=False)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith(f"refused {path}") and "stations[0].name" in line, line
+    assert "surrogate" in line
+    out = _import(home, path, check=False)
+    (res,) = out["results"]
+    assert res["error"] == "invalid_batch" and res["path"] == "$.stations[0].name"
+    assert out["stored"] == 0
+
+
+def test_a_carried_scan_whose_name_disagrees_with_its_content_is_refused(tmp_path, factory):
+    """The same rule as a pushed scan: a PDF named scan.bat in an e-mail (listed and verified in
+    its SHA256SUMS) is refused, named; the batch itself and a proper scan beside it are stored."""
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    b = factory.seal(A)
+    pdf = b"%PDF-1.4\r\necho pwned > %TEMP%\\x.txt\r\n"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    msg = EmailMessage()
+    msg["Subject"] = "丰收镇 2023Q2"
+    msg.set_content("见附件")
+    msg.add_attachment(b.body, maintype="application", subtype="json", filename="batch.json")
+    attached = {"scan.bat": pdf, "page.png": png}
+    for name, data in attached.items():
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    sums = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in attached.items())
+    msg.add_attachment(sums.encode(), maintype="text", subtype="plain", filename="SHA256SUMS")
+    eml = tmp_path / "mail.eml"
+    eml.write_bytes(bytes(msg))
+    out = _import(home, eml, check=False)
+    assert out["stored"] == 1 and out["files_refused"] == 1 and out["_code"] == 2
+    files = {f["name"]: f for f in out["results"][0]["files"]}
+    assert files["page.png"]["status"] == "stored"
+    assert files["scan.bat"]["status"] == "refused" and files["scan.bat"]["error"] == "not_a_scan"
+    assert ".bat" in files["scan.bat"]["message"] and "PDF" in files["scan.bat"]["message"]
+    listed = json.loads(fieldtui(home, "county", "files", b.batch_id, "--json").stdout)
+    assert [f["name"] for f in listed["files"]] == ["page.png"]
+
+
+def test_a_carried_scan_named_like_another_but_for_case_gets_a_name_of_its_own(tmp_path, factory):
+    """The batch already has Scan.pdf; an e-mail carries scan.pdf with other bytes: stored as
+    scan_2.pdf, never as a second "scan.pdf" a Windows folder could not hold beside the first."""
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    b = factory.seal(A)
+
+    def mail(name: str, data: bytes) -> Path:
+        msg = EmailMessage()
+        msg.set_content("见附件")
+        msg.add_attachment(b.body, maintype="application", subtype="json", filename="batch.json")
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+        sums = f"{hashlib.sha256(data).hexdigest()}  {name}\n".encode()
+        msg.add_attachment(sums, maintype="text", subtype="plain", filename="SHA256SUMS")
+        path = tmp_path / f"{name}.eml"
+        path.write_bytes(bytes(msg))
+        return path
+
+    first = _import(home, mail("Scan.pdf", b"%PDF-1.4 one"))
+    assert first["results"][0]["files"][0] == {
+        "name": "Scan.pdf", "sha256": hashlib.sha256(b"%PDF-1.4 one").hexdigest(),
+        "status": "stored",
+    }  # fmt: skip
+    second = _import(home, mail("scan.pdf", b"%PDF-1.4 two"))
+    (f,) = second["results"][0]["files"]
+    assert f["status"] == "stored" and f["name"] == "scan_2.pdf"
+    listed = json.loads(fieldtui(home, "county", "files", b.batch_id, "--json").stdout)
+    assert [x["name"] for x in listed["files"]] == ["Scan.pdf", "scan_2.pdf"]
+
+
+def test_import_refuses_self_supersede_and_a_seal_time_ahead_of_the_import(tmp_path, factory):
+    """The same rules as a push, with the import time for the receive time."""
+    import datetime as dt
+
+    from fieldtui.domain.rubric import CHINA_TZ
+
+    home = tmp_path / "county"
+    fieldtui(home, "county", "unit", "add", A)
+    bid = "0c0ffee0-0000-4000-8000-00000000b002"
+    files = {
+        "self.json": factory.seal(A, batch_id=bid, supersedes=bid),
+        "future.json": factory.seal(A, sealed_at=dt.datetime(9999, 12, 31, tzinfo=CHINA_TZ)),
+        "tomorrow.json": factory.seal(
+            A, sealed_at=dt.datetime.now(CHINA_TZ) + dt.timedelta(days=2)
+        ),
+        "old.json": factory.seal(A, sealed_at=dt.datetime(2000, 1, 1, tzinfo=CHINA_TZ)),
+    }
+    for name, b in files.items():
+        (tmp_path / name).write_bytes(b.body)
+    out = _import(home, *(tmp_path / n for n in files), check=False)
+    got = {Path(r["file"]).name: r for r in out["results"]}
+    assert got["self.json"]["error"] == "invalid_batch" and got["self.json"]["path"] == "supersedes"
+    for name in ("future.json", "tomorrow.json"):
+        assert got[name]["path"] == "sealed_at" and "clock" in got[name]["message"], got[name]
+    assert got["old.json"]["status"] == "stored"
+    assert out["_code"] == 2 and out["stored"] == 1 and out["refused"] == 3

@@ -1,7 +1,9 @@
-"""Server limits against a real server: oversized bodies, slow and stalled clients, floods."""
+"""Server limits against a real server: oversized bodies, slow and stalled clients, floods,
+connections held open by one address."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -11,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fieldtui.domain.batch import API_PATH
+from fieldtui.county.openapi import ERROR_CODES
+from fieldtui.domain.batch import API_PATH, ERROR_SCHEMA
 from tests.support.batches import BatchFactory, push_headers
 from tests.support.county_server import CountyServer, start_county
 
@@ -226,7 +229,8 @@ def test_flood_from_one_address_gets_429_even_without_a_token(tmp_path, factory)
             codes = [
                 c.post(srv.url + API_PATH, content=b.body, headers=h).status_code for _ in range(30)
             ]
-        assert codes[:10] == [401] * 10
+        # The fixture's health check took one of the burst of 10: health is rate-limited too.
+        assert codes[:9] == [401] * 9
         assert codes.count(429) >= 15, codes
         assert 500 not in codes
     finally:
@@ -256,3 +260,94 @@ def test_parallel_floods_never_5xx(limited, factory) -> None:
     assert all(code < 500 for code in seen), sorted(set(seen))
     assert limited.copies() == {b.batch_id: 1}
     assert limited.proc.poll() is None
+
+
+PER_CLIENT = 5
+ALL = 40
+
+
+def _refusal(raw: bytes) -> dict:
+    """The 429 a connection over the per-address cap gets, checked: Retry-After, JSON error."""
+    assert _status(raw) == 429, raw[:200]
+    head, _, body = raw.partition(b"\r\n\r\n")
+    headers = dict(
+        line.decode().lower().split(": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line
+    )
+    assert int(headers["retry-after"]) >= 1 and headers["connection"] == "close"
+    assert headers["content-type"] == "application/json"
+    err = json.loads(body)
+    ERROR_SCHEMA.validate(err)
+    assert err["error"] == "too_many_connections" and err["error"] in ERROR_CODES
+    return err
+
+
+def test_idle_sockets_of_one_address_cannot_starve_the_server(tmp_path, factory) -> None:
+    """One address (no token, no request) holding more idle sockets than the server's whole
+    limit made every push get uvicorn's 503, without Retry-After. Now that address holds
+    PER_CLIENT connections at most: the next one is answered 429 with Retry-After at once and
+    closed, so the server's ALL connections stay free for other addresses; once the address
+    lets go, its push succeeds. (Every test connects from 127.0.0.1: the push shares the cap.)"""
+    srv = start_county(
+        tmp_path / "county",
+        units=[A],
+        args=["--rate", "0", "--token-rate", "0",
+              "--max-connections-per-client", str(PER_CLIENT), "--max-connections", str(ALL)],
+    )  # fmt: skip
+    try:
+        b = factory.seal(A)
+        idle = [_connect(srv) for _ in range(ALL + 10)]  # more than the server holds in all
+        time.sleep(0.5)
+        # The sockets over the cap were answered and closed; PER_CLIENT are still open.
+        answered = []
+        for s in idle[PER_CLIENT:]:
+            raw, _ = _read_all(s, 5)
+            answered.append(_refusal(raw))
+        assert len(answered) == ALL + 10 - PER_CLIENT
+        with httpx.Client(trust_env=False, timeout=10) as c:
+            r = c.post(srv.url + API_PATH, content=b.body, headers=b.headers(srv.tokens[A]))
+            assert r.status_code == 429 and r.json()["error"] == "too_many_connections"
+            assert int(r.headers["retry-after"]) >= 1
+            for s in idle:
+                s.close()
+            time.sleep(0.3)
+            r = c.post(srv.url + API_PATH, content=b.body, headers=b.headers(srv.tokens[A]))
+            assert r.status_code == 201, r.text
+        # The count was released: the same address may hold PER_CLIENT again, not one more.
+        for _ in range(3):
+            again = [_connect(srv) for _ in range(PER_CLIENT)]
+            time.sleep(0.2)
+            over = _connect(srv)
+            _refusal(_read_all(over, 5)[0])
+            for s in again:
+                s.settimeout(0.2)
+                with pytest.raises(TimeoutError):
+                    s.recv(1)  # still open and waiting for its request
+                s.close()
+            over.close()
+            time.sleep(0.2)
+        assert "Traceback" not in srv.log() and srv.proc.poll() is None
+    finally:
+        srv.stop()
+
+
+def test_health_and_openapi_are_rate_limited_per_address(tmp_path) -> None:
+    """GET /api/v1/health and /openapi.json were exempt from the per-address rate limit: a
+    keep-alive flood of them took the server's connections for free."""
+    srv = start_county(tmp_path / "county", units=[A], args=["--rate", "2", "--burst", "10"])
+    try:
+        codes = []
+        retry = None
+        with httpx.Client(trust_env=False, timeout=10) as c:
+            for i in range(30):
+                r = c.get(srv.url + ("/openapi.json" if i % 3 == 0 else "/api/v1/health"))
+                codes.append(r.status_code)
+                if r.status_code == 429:
+                    retry = int(r.headers["retry-after"])
+                    err = r.json()
+                    ERROR_SCHEMA.validate(err)
+                    assert err["error"] == "rate_limited"
+        assert set(codes) == {200, 429} and codes[0] == 200
+        assert codes.count(429) >= 15, codes
+        assert retry is not None and retry >= 1
+    finally:
+        srv.stop()

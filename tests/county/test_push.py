@@ -241,6 +241,63 @@ def test_hostile_payloads_get_422_never_5xx(county, client, factory) -> None:
     assert county.copies() == {}
 
 
+def test_unpaired_surrogate_escapes_get_422_naming_the_place_never_5xx(
+    county, client, factory
+) -> None:
+    """A valid batch re-serialised with ensure_ascii=True and a lone "\\ud800" in a string or a
+    field name (digest correct): text that is not Unicode could be neither hashed nor stored, nor
+    named in a message as it is. Refused as invalid, the place named; the server stays well."""
+    b = factory.seal(A)
+
+    def station_name(p: dict) -> None:
+        p["stations"][0]["name"] = "青龙村\ud800站"
+
+    def unit(p: dict) -> None:
+        p["unit"] = "丰收\udfff镇"  # would have been named in the wrong_unit message
+
+    def officer(p: dict) -> None:
+        p["officer"] += "\udc00"
+
+    def note(p: dict) -> None:
+        p["visits"][0]["items"][2]["note"] = "\udbff"
+
+    def field_name(p: dict) -> None:
+        p["progress"]["x\ud800"] = 1
+
+    cases = [
+        (station_name, "$.stations[0].name"),
+        (unit, "$.unit"),
+        (officer, "$.officer"),
+        (note, "$.visits[0].items[2].note"),
+        (field_name, "$.progress.x\\ud800"),
+    ]
+    for change, where in cases:
+        p = json.loads(b.body)
+        change(p)
+        body = json.dumps(p, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+        r = _post(client, county, body, push_headers(body, county.tokens[A], b.batch_id))
+        assert r.status_code == 422, (where, r.status_code, r.text)
+        err = _error(r)
+        assert err["error"] == "invalid_batch" and err["path"] == where, err
+        assert "surrogate" in err["message"]
+    assert county.copies() == {}
+    assert "Traceback" not in county.log() and " 500 " not in county.log()
+    assert _post(client, county, b.body, b.headers(county.tokens[A])).status_code == 201
+
+
+def test_error_bodies_render_whatever_text_they_carry() -> None:
+    """The last guard: an error naming un-encodable text still renders (never a 500)."""
+    from starlette.responses import JSONResponse
+
+    from fieldtui.county.intake import Rejection
+
+    rej = Rejection(403, "wrong_unit", "the batch is for 丰收\ud800镇", "unit\udfff")
+    rendered = JSONResponse(rej.body(), status_code=rej.status).body
+    assert json.loads(rendered) == {
+        "error": "wrong_unit", "message": "the batch is for 丰收\\ud800镇", "path": "unit\\udfff"
+    }  # fmt: skip
+
+
 def test_wrong_content_type_gets_415(county, client, factory) -> None:
     b = factory.seal(A)
     for ctype in ("text/plain", "application/x-www-form-urlencoded", ""):
@@ -282,6 +339,42 @@ def test_superseding_batch_is_stored_with_its_predecessor(county, client, factor
     r = _post(client, county, second.body, second.headers(county.tokens[A]))
     assert r.json()["supersedes"] == first.batch_id
     assert county.copies() == {first.batch_id: 1, second.batch_id: 1}
+
+
+def test_a_batch_superseding_itself_is_refused(county, client, factory) -> None:
+    """It was stored and then vanished from "newest" (the batch it supersedes is out)."""
+    bid = "0c0ffee0-0000-4000-8000-00000000a001"
+    b = factory.seal(A, batch_id=bid, supersedes=bid)
+    r = _post(client, county, b.body, b.headers(county.tokens[A]))
+    assert r.status_code == 422, r.text
+    err = _error(r)
+    assert err["error"] == "invalid_batch" and err["path"] == "supersedes"
+    assert "itself" in err["message"]
+    assert county.copies() == {}
+
+
+def test_a_seal_time_more_than_a_day_ahead_is_refused_an_old_one_is_not(
+    county, client, factory
+) -> None:
+    """A batch sealed in 9999 stayed "newest" over every later one. More than 24 hours after the
+    county's receive time is refused, naming sealed_at and the township's clock; late batches
+    (an old seal time, a clock reset to 2000) are legitimate."""
+    now = dt.datetime.now(CHINA_TZ)
+    for ahead in (dt.datetime(9999, 12, 31, tzinfo=CHINA_TZ), now + dt.timedelta(hours=25)):
+        b = factory.seal(A, sealed_at=ahead)
+        r = _post(client, county, b.body, b.headers(county.tokens[A]))
+        assert r.status_code == 422, r.text
+        err = _error(r)
+        assert err["error"] == "invalid_batch" and err["path"] == "sealed_at"
+        assert "clock looks wrong" in err["message"] and ahead.isoformat()[:10] in err["message"]
+    assert county.copies() == {}
+    stored = []
+    for when in (now + dt.timedelta(hours=23), dt.datetime(2000, 1, 1, tzinfo=CHINA_TZ)):
+        b = factory.seal(A, sealed_at=when)
+        r = _post(client, county, b.body, b.headers(county.tokens[A]))
+        assert r.status_code == 201, r.text
+        stored.append(b.batch_id)
+    assert county.copies() == dict.fromkeys(stored, 1)
 
 
 def test_health_and_unknown_routes(county, client) -> None:

@@ -256,6 +256,29 @@ def test_verdicts_are_append_only_and_checked(cli, county_home: Path) -> None:
     assert shown["status"] == "accepted_with_corrections" and len(shown["history"]) == 2
 
 
+def test_text_that_is_not_unicode_is_refused_for_verdicts_and_rescores(
+    cli, county_home: Path, tmp_path: Path
+) -> None:
+    """A command-line argument that is not valid UTF-8 reaches Python as lone surrogates (and a
+    score sheet may hold a "\\udc00" escape): SQLite cannot store them. Refused, named, nothing
+    stored; no traceback."""
+    with open_county(county_home) as store:
+        b = store.batches()[0]
+    for option, value in (("--reason", "理由\udcff"), ("--reviewer", "王\udce4")):
+        args = {"--reason": "x", "--reviewer": "王审", option: value}
+        r = cli(
+            "county", "verdict", b.batch_id, "returned", *[a for kv in args.items() for a in kv]
+        )
+        assert r.code == 2 and option in r.err and "Unicode" in r.err, r.err
+        assert "Traceback" not in r.err
+    sheet = tmp_path / "sheet.json"
+    sheet.write_text('{"scores": {}, "notes": {"3": "\\udc00"}}', encoding="utf-8")
+    r = cli("county", "rescore", b.unit, "1", "--from", str(sheet), "--reviewer", "王审")
+    assert r.code == 2 and "notes.3" in r.err and "surrogate" in r.err, r.err
+    with open_county(county_home) as store:
+        assert reviews.verdicts(store, b.batch_id) == []
+
+
 def test_a_superseded_batch_takes_no_verdict(tmp_path: Path, factory: BatchFactory, capsys) -> None:
     from fieldtui.campaigns import load_all
     from fieldtui.cli import main

@@ -4,7 +4,9 @@ refusal, and the bytes kept exactly."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import httpx
 
@@ -100,6 +102,47 @@ def test_the_same_name_with_other_bytes_is_refused_and_keeps_the_first(county, c
     assert _stored(county, bid) == [("s.pdf", PDF)]
 
 
+def test_names_differing_only_in_case_are_one_name(county, client, factory, tmp_path):
+    """Scan.pdf and scan.pdf were two files of one batch: `county files --out` on Windows would
+    write one over the other. Compared as Windows compares them, they are one name."""
+    bid = _push(client, county, factory)
+    tok = county.tokens[A]
+    first = client.put(_url(county, bid, "Scan.pdf"), content=PDF, headers=_headers(tok, PDF))
+    assert first.status_code == 201
+    other = PDF + b"B"
+    for name in ("scan.pdf", "SCAN.pdf", "sCaN.pdf"):
+        r = client.put(_url(county, bid, name), content=other, headers=_headers(tok, other))
+        err = _error(r, 422, "conflicting_file")
+        assert "Scan.pdf" in err["message"] and name in err["message"]
+    # The same bytes under the other case: the original receipt.
+    again = client.put(_url(county, bid, "scan.pdf"), content=PDF, headers=_headers(tok, PDF))
+    assert again.status_code == 200 and again.json() == {**first.json(), "duplicate": True}
+    assert _stored(county, bid) == [("Scan.pdf", PDF)]
+
+
+def test_files_out_never_writes_one_file_over_another(county, client, factory, tmp_path):
+    """A database from before names were compared ignoring case may hold Scan.pdf and scan.pdf:
+    both are written, the second under a name of its own."""
+    from fieldtui.county.store import open_county
+
+    bid = _push(client, county, factory)
+    with open_county(county.home) as store, store._tx() as c:
+        for i, (name, data) in enumerate((("Scan.pdf", PDF), ("scan.pdf", PDF + b"2"))):
+            receipt = json.dumps({"name": name})
+            c.execute(
+                "INSERT INTO batch_files(batch_id, name, mime, size, sha256, data, source, "
+                "received_at, receipt) VALUES (?,?,?,?,?,?,?,?,?)",
+                (bid, name, "application/pdf", len(data), sha256_hex(data), data, "push",
+                 f"2023-07-01T10:00:0{i}.000+08:00", receipt),
+            )  # fmt: skip
+    out = tmp_path / "out"
+    got = json.loads(county.cli("county", "files", bid, "--out", str(out), "--json").stdout)
+    assert [Path(w).name for w in got["written"]] == ["Scan.pdf", "scan_2.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["Scan.pdf", "scan_2.pdf"]
+    assert (out / "Scan.pdf").read_bytes() == PDF
+    assert (out / "scan_2.pdf").read_bytes() == PDF + b"2"
+
+
 def test_tokens_units_and_batches_are_checked(county, client, factory):
     bid = _push(client, county, factory)
     good = _headers(county.tokens[A], PDF)
@@ -136,6 +179,64 @@ def test_unsafe_names_are_refused(county, client, factory):
     r = client.put(f"{county.url}{API_PATH}/{bid}/files/a%2Fb.pdf", content=PDF, headers=good)
     assert r.status_code in (404, 405)
     assert _stored(county, bid) == []
+
+
+def test_a_name_whose_bytes_are_no_text_is_refused(county, client, factory):
+    """Percent-encoded bytes that are not UTF-8 (a lone surrogate's bytes, a stray 0xFF) were
+    decoded to U+FFFD and stored under a name the township never sent."""
+    bid = _push(client, county, factory)
+    good = _headers(county.tokens[A], PDF)
+    for raw in ("%ED%A0%80.pdf", "a%FFb.pdf", "%E7%9B.pdf"):
+        url = f"{county.url}{API_PATH}/{bid}/files/{raw}"
+        r = client.send(client.build_request("PUT", url, content=PDF, headers=good))
+        assert "UTF-8" in _error(r, 422, "invalid_name")["message"]
+    ok = client.put(_url(county, bid, "盖章页.pdf"), content=PDF, headers=good)  # %-encoded
+    assert ok.status_code == 201 and ok.json()["name"] == "盖章页.pdf"
+    assert _stored(county, bid) == [("盖章页.pdf", PDF)]
+
+
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 300
+
+
+def test_the_name_must_agree_with_the_content(county, client, factory, tmp_path):
+    """A PDF called scan.bat (or .hta, a PNG called .svg) was stored, and `county files --out`
+    wrote scan.bat. The extension must say what the first bytes are: .pdf, .png, .jpg/.jpeg."""
+    bid = _push(client, county, factory)
+    tok = county.tokens[A]
+    bat = b"%PDF-1.4\r\necho pwned > %TEMP%\\x.txt\r\n"
+    for name, data in (("scan.bat", bat), ("scan.hta", PDF), ("scan.svg", PNG), ("scan", PDF)):
+        r = client.put(_url(county, bid, name), content=data, headers=_headers(tok, data))
+        err = _error(r, 415, "not_a_scan")
+        assert name.rpartition(".")[2] in err["message"] and ".jpeg" in err["message"]
+    # A scan's extension, but another scan type: judged once the bytes are in.
+    for name, data, kind in (("page.png", PDF, "PDF"), ("page.jpg", PNG, "PNG"),
+                             ("page.pdf", JPG, "JPEG"), ("page.jpeg", PDF, "PDF")):  # fmt: skip
+        r = client.put(_url(county, bid, name), content=data, headers=_headers(tok, data))
+        err = _error(r, 415, "not_a_scan")
+        assert kind in err["message"] and "." + name.rsplit(".", 1)[1] in err["message"]
+    assert _stored(county, bid) == []
+    for name, data in (("扫描件.pdf", PDF), ("p2.png", PNG), ("p3.jpg", JPG),
+                       ("p4.jpeg", JPG + b"4")):  # fmt: skip
+        r = client.put(_url(county, bid, name), content=data, headers=_headers(tok, data))
+        assert r.status_code == 201, (name, r.text)
+    out = tmp_path / "out"
+    county.cli("county", "files", bid, "--out", str(out))
+    assert sorted(p.name for p in out.iterdir()) == ["p2.png", "p3.jpg", "p4.jpeg", "扫描件.pdf"]
+
+
+def test_files_out_gives_an_old_mislabelled_file_its_contents_extension(county, client, factory,
+                                                                        tmp_path):  # fmt: skip
+    """A file stored before the check (a PDF named scan.bat) is written as scan.bat.pdf."""
+    from fieldtui.county.store import open_county
+
+    bid = _push(client, county, factory)
+    with open_county(county.home) as store:
+        store.store_file(bid, "scan.bat", "application/pdf", PDF, sha256_hex(PDF), source="push",
+                         token_id=None, received_at="2023-07-01T10:00:00.000+08:00")  # fmt: skip
+    out = tmp_path / "out"
+    county.cli("county", "files", bid, "--out", str(out))
+    assert [p.name for p in out.iterdir()] == ["scan.bat.pdf"]
+    assert (out / "scan.bat.pdf").read_bytes() == PDF
 
 
 def test_content_digest_and_size_are_checked(county, client, factory):

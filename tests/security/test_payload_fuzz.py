@@ -3,11 +3,12 @@
 Hypothesis takes a real sealed batch (a demo township: stations, visits with items, bonus entries
 and vetoes, the progress summary) and breaks it at any place in its tree: NaN, infinities, numbers
 too big for any field (up to 5,000 digits), oversized strings, values of the wrong JSON type,
-unknown fields. The content hash and the body's digest are recomputed after the change, so the
-batch gets past the digest check into validation. Every one must be refused with 422 (403 for a
-``unit`` that names another township: the token fixes the unit), never a 5xx, and nothing is
-stored. ``count(50, 500)`` examples. (Schemathesis fuzzes the whole API from the served OpenAPI
-description in tests/county/test_openapi.py.)
+unknown fields, and text that is not Unicode: an unpaired surrogate written as a JSON escape
+(``"\\ud800"``) in any string or in a field name. The content hash and the body's digest are
+recomputed after the change, so the batch gets past the digest check into validation. Every one
+must be refused with 422 (403 for a ``unit`` that names another township: the token fixes the
+unit), never a 5xx, and nothing is stored. ``count(50, 500)`` examples. (Schemathesis fuzzes the
+whole API from the served OpenAPI description in tests/county/test_openapi.py.)
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ RAW = {
 }  # fmt: skip
 
 
+# An unpaired surrogate as JSON writes it: the marker is swapped for the escape in the body.
+SURROGATE_MARK = "\x00SURR:"
+SURROGATES = ("\\ud800", "\\udbff", "\\udc00", "\\udfff")
+
+
 def kind(v: Any) -> str:
     if isinstance(v, bool):
         return "bool"
@@ -113,8 +119,23 @@ def wrong_types(path: Path_) -> st.SearchStrategy[Any]:
 def broken(draw: st.DrawFn, payload: dict[str, Any]) -> tuple[str, Path_, bytes]:
     """(what was done, where, the body)."""
     obj = copy.deepcopy(payload)
-    how = draw(st.sampled_from(["special", "huge", "oversized", "wrong type", "unknown field"]))
-    if how == "unknown field":
+    how = draw(
+        st.sampled_from(
+            ["special", "huge", "oversized", "wrong type", "unknown field", "surrogate"]
+        )
+    )
+    surrogate = draw(st.sampled_from(SURROGATES))
+    if how == "surrogate":
+        if draw(st.booleans()):  # in a string the schema declares (a null one included)
+            strings = [p for p in paths(obj) if declared(p) == "string" and p != ("content_hash",)]
+            where = draw(st.sampled_from(strings))
+            parent = at(obj, where[:-1])
+            old = parent[where[-1]]
+            parent[where[-1]] = (old if isinstance(old, str) else "") + SURROGATE_MARK
+        else:  # in a field name
+            where = draw(st.sampled_from(list(objects(obj))))
+            at(obj, where)["备注" + SURROGATE_MARK] = "x"
+    elif how == "unknown field":
         where = draw(st.sampled_from(list(objects(obj))))
         name = draw(st.sampled_from(["extra", "x", "Stations", "__proto__", "备注", "total "]))
         target = at(obj, where)
@@ -141,6 +162,7 @@ def broken(draw: st.DrawFn, payload: dict[str, Any]) -> tuple[str, Path_, bytes]
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     for marker, raw in RAW.items():
         text = text.replace(json.dumps("\x00RAW:" + marker), raw)
+    text = text.replace(json.dumps(SURROGATE_MARK)[1:-1], surrogate)
     return how, where, text.encode("utf-8")
 
 
@@ -189,6 +211,13 @@ def test_the_markers_really_make_raw_json() -> None:
         body = body.replace(json.dumps("\x00RAW:" + marker), raw)
     assert body == '{"a":NaN,"b":1e400}'
     assert math.isinf(json.loads(body)["b"])
+
+
+def test_the_surrogate_marker_really_makes_an_unpaired_escape() -> None:
+    text = json.dumps({"a": "站" + SURROGATE_MARK}, ensure_ascii=False, separators=(",", ":"))
+    body = text.replace(json.dumps(SURROGATE_MARK)[1:-1], SURROGATES[0]).encode("utf-8")
+    assert body == '{"a":"站\\ud800"}'.encode()
+    assert json.loads(body)["a"] == "站\ud800"  # Python's json takes it: the county must not
 
 
 def test_the_declared_types_agree_with_every_value_the_township_sealed(sealed: Sealed) -> None:

@@ -80,6 +80,29 @@ def test_attach_refuses_what_is_not_a_scan(capsys, ready, tmp_path) -> None:
         assert s.conn.execute("SELECT count(*) FROM batch_files").fetchone()[0] == 0
 
 
+def test_attach_refuses_a_name_that_disagrees_with_the_content(capsys, ready, tmp_path) -> None:
+    """The county refuses a PDF called scan.bat: the township says so when it is attached, not
+    after a send. Any case of a matching extension is fine (scanners write SCAN0001.PDF)."""
+    run_json(capsys, ready, "batch", "seal", "--quarter", "2023Q2")
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    for name, data in (("scan.bat", PDF), ("page.svg", png), ("page.pdf", png), ("scan", PDF)):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        code, _, err = run(capsys, ready, "--lang", "en", "batch", "attach", "2023Q2", str(bad))
+        assert code == 2 and str(bad) in err and "the name ends in" in err, err
+        assert err.count("\n") == 1
+    code, _, err = run(capsys, ready, "batch", "attach", "2023Q2", str(tmp_path / "scan.bat"))
+    assert code == 2 and "扩展名" in err
+    with open_store(ready) as s:
+        assert s.conn.execute("SELECT count(*) FROM batch_files").fetchone()[0] == 0
+    for name, data in (("SCAN0001.PDF", PDF), ("photo.JPEG", b"\xff\xd8\xff\xe0" + b"\0" * 9)):
+        ok = tmp_path / name
+        ok.write_bytes(data)
+        assert run_json(capsys, ready, "batch", "attach", "2023Q2", str(ok))["added"]
+    listed = run_json(capsys, ready, "batch", "list")["batches"][0]["files"]
+    assert [f["name"] for f in listed] == ["SCAN0001.pdf", "photo.jpg"]
+
+
 def test_attach_refuses_an_oversized_file(capsys, ready, tmp_path, monkeypatch) -> None:
     from fieldtui.sync import attach
 

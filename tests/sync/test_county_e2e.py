@@ -62,6 +62,38 @@ def test_the_county_refuses_another_units_token_and_a_wrong_one(
     assert real_county.copies() == {}
 
 
+def test_a_batch_sealed_under_a_fast_clock_is_refused_with_the_clock_named_then_resealed(
+    home, settings, township, store, campaign, real_county
+) -> None:
+    """The county refuses a seal time more than a day after it receives the batch. The officer
+    is told the computer's clock looks wrong (not retried: sending again cannot help); with the
+    clock set right, sealing again makes a new batch (the content did not change), and it goes."""
+    from fieldtui.sync.seal import seal_period
+
+    fast = dt.datetime(2099, 7, 3, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    old = seal_period(store, campaign, settings, "2023Q2", now=lambda: fast).batch
+    code, rep = send(home, real_county.url, real_county.tokens[UNIT])
+    assert code == 4, rep
+    (out,) = rep["batches"]
+    assert out["batch_id"] == old.id and out["status"] == "failed" and out["http_status"] == 422
+    assert out["attempts"] == 1  # permanent: not retried
+    assert "clock looks wrong" in out["message"] and "sealed_at" in out["message"]
+    assert "时钟" in out["message_zh"] and "重新封存" in out["message_zh"]
+    text = fieldtui(home, "--lang", "zh", "send", check=False)
+    assert text.returncode == 4 and "时钟" in text.stdout + text.stderr
+    assert real_county.copies() == {}
+    # The clock set right: sealing again makes a new batch although nothing changed.
+    sealed = json.loads(fieldtui(home, "batch", "seal", "--quarter", "2023Q2", "--json").stdout)
+    assert sealed["created"] and sealed["batch"]["supersedes"] == old.id
+    new = sealed["batch"]["batch_id"]
+    again = json.loads(fieldtui(home, "batch", "seal", "--quarter", "2023Q2", "--json").stdout)
+    assert not again["created"] and again["batch"]["batch_id"] == new
+    code, rep = send(home, real_county.url, real_county.tokens[UNIT], "--quarter", "2023Q2")
+    by_id = {b["batch_id"]: b for b in rep["batches"]}
+    assert by_id[new]["status"] == "acknowledged" and by_id[new]["http_status"] == 201
+    assert real_county.copies() == {new: 1}
+
+
 def test_an_exported_zip_imported_after_the_push_is_no_duplicate(
     home, settings, township, real_county, tmp_path
 ) -> None:
