@@ -97,7 +97,9 @@ class PeriodBars(Widget):
         target_w = max(5, cell_len(h[1]) + 1)
         gap_w = max(7, cell_len(h[4]) + 1)
         detail_w = max([0, *(cell_len(r.detail) for r in self.rows)])
-        fixed = label_w + target_w + 2 * (1 + PCT_W) + 1 + gap_w + (detail_w + 1 if detail_w else 0) + 2
+        fixed = (
+            label_w + target_w + 2 * (1 + PCT_W) + 1 + gap_w + (detail_w + 1 if detail_w else 0) + 2
+        )
         bar_w = max(6, (width - fixed) // 2)
         head = self.get_component_rich_style("bars--head")
         planned_style = self.get_component_rich_style("bars--planned")
@@ -126,7 +128,9 @@ class PeriodBars(Widget):
             p_style = short if r.plan_short else planned_style
             out.append(chars[:filled], style=p_style)
             out.append(chars[filled:], style=empty)
-            out.append(pad(percent(r.planned), PCT_W, right=True), style=short if r.plan_short else None)
+            out.append(
+                pad(percent(r.planned), PCT_W, right=True), style=short if r.plan_short else None
+            )
             out.append(" ")
             chars, filled = bar(r.rate, r.target, bar_w)
             a_style = met if r.met else (empty if r.future else behind)
