@@ -72,6 +72,30 @@ async def test_help_lists_the_screen_and_app_keys(make_app: AppFactory, demo_hom
         assert isinstance(app.screen, LedgerScreen)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("key", "words"), [("f5", ("p", "c", "R")), ("f6", ("s", "u", "F7"))])
+async def test_help_describes_scoring_and_batches(
+    make_app: AppFactory, demo_home: Path, lang: str, key: str, words: tuple[str, ...]
+) -> None:
+    """F1 on the scoring and batches areas explains them (their DESCRIPTION, in the language)."""
+    app = make_app(demo_home, lang)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        if app.screen is not app.screen_stack[0]:  # the scoring area asks for a station
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-description").render())
+    assert "没有说明" not in text and "no description" not in text
+    assert len(text) > 200
+    assert all(w in text for w in words)
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    assert (cjk > 100) if lang == "zh" else (cjk == 0)
+
+
 async def test_help_tables_follow_the_action_table_and_keymap(
     make_app: AppFactory, demo_home: Path
 ) -> None:
