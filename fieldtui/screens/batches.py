@@ -111,13 +111,11 @@ class BatchesScreen(Screen[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        svc = services(self)
-        tr = svc.tr
-        unit = str(svc.settings.get("unit") or tr("（未设置填报单位）", "(unit not set)"))
+        tr = services(self).tr
         from fieldtui.widgets.navbar import NavBar
 
         yield NavBar("batches")
-        yield Static(f"{tr('报送', 'Batches')} · {unit} · {svc.campaign.id}", id="batches-title")
+        yield Static(self.title_text(), id="batches-title")
         yield Static(tr("季度与截止时间", "Quarters and deadlines"), classes="section")
         yield DataTable(id="quarters", cursor_type="row", zebra_stripes=True)
         yield Static(tr("封存批次", "Sealed batches"), classes="section")
@@ -145,6 +143,16 @@ class BatchesScreen(Screen[None]):
         self.refresh_data()
         self._select_current_period()
         q.focus()
+
+    def title_text(self) -> str:
+        """``报送 · unit · campaign``, from the settings as they are now."""
+        svc = services(self)
+        unit = str(svc.settings.get("unit") or svc.tr("（未设置填报单位）", "(unit not set)"))
+        return f"{svc.tr('报送', 'Batches')} · {unit} · {svc.campaign.id}"
+
+    def on_screen_resume(self) -> None:
+        # The unit may have been set in Settings (F7) since this screen was last shown.
+        self.query_one("#batches-title", Static).update(self.title_text())
 
     # -- data --------------------------------------------------------------------------------
 
@@ -378,18 +386,34 @@ class BatchesScreen(Screen[None]):
         """Run ``fn(store)`` on a private connection; a refusal becomes the message shown."""
         from fieldtui.domain.errors import Refusal
         from fieldtui.store.store import open_store
-        from fieldtui.sync.errors import message
+        from fieldtui.sync.errors import SettingMissing, message
 
         svc = services(self)
         store = open_store(svc.home)
         try:
             return str(fn(store))
+        except SettingMissing as exc:
+            return "✗ " + self.setting_missing(exc.key)
         except Refusal as exc:
             return "✗ " + message(exc, svc.lang)
         except OSError as exc:
             return "✗ " + (f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
         finally:
             store.close()
+
+    def setting_missing(self, key: str) -> str:
+        """What to do when a setting a job needs is not set: fill it in under Settings (the
+        refusal's own text names the command-line way, ``fieldtui config set``)."""
+        from fieldtui.screens.keyhelp import keys_text
+        from fieldtui.settings import SCHEMA
+
+        svc = services(self)
+        spec = SCHEMA[key]
+        f7 = keys_text(self.app, svc.settings.keymap(), "app.settings")
+        return svc.tr(
+            f"未设置{spec.zh}：请在设置（{f7}）中填写后再试",
+            f"{spec.en} is not set: fill it in under Settings ({f7}), then try again",
+        )
 
     _STEPS: dict[str, tuple[str, str]] = {
         "seal": ("封存", "Sealing"),

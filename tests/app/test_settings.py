@@ -119,3 +119,37 @@ async def test_rebind_a_key_and_use_it(make_app: AppFactory, demo_home: Path) ->
 def test_schema_problems_are_shown_in_chinese(problem: str, zh: str) -> None:
     assert problem_text(problem, "zh") == zh
     assert problem_text(problem, "en") == problem
+
+
+async def test_batches_follow_the_unit_set_in_settings(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    """Sealing without a unit points to Settings (not the command line); once the unit is set
+    there, the batches header shows it and sealing works."""
+    from textual.widgets import Static
+
+    from fieldtui.screens.batches import BatchesScreen
+
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f6")
+        screen = app.screen
+        assert isinstance(screen, BatchesScreen)
+        title = screen.query_one("#batches-title", Static)
+        assert "未设置填报单位" in str(title.render())
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(screen.query_one("#job-status", Static).render())
+        assert "设置（F7）" in status and "config set" not in status
+        assert app.store.batches.all(app.campaign.id) == []
+
+        await pilot.press("f7", *"龙河镇", "ctrl+s", "f6")
+        await pilot.pause()
+        assert app.screen is screen
+        assert str(title.render()) == f"报送 · 龙河镇 · {app.campaign.id}"
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "已封存" in str(screen.query_one("#job-status", Static).render())
+    assert load_settings(demo_home).get("unit") == "龙河镇"
