@@ -124,6 +124,7 @@ async def test_compare_and_return_a_batch_from_the_work_list(
         await pilot.pause()
         items = _rows(app.screen.query_one("#items", DataTable))
         assert items and all(r[4] == "0" for r in items)  # the county zeroed them
+        assert all(r[1].isdigit() for r in items)  # category numbers, not 一, 二
         assert "现场无专职人员" in items[0][6]
         assert "verdict changes" in str(app.screen.query_one("#compare-totals", Static).render())
         await pilot.press("a")
@@ -152,7 +153,7 @@ def test_fieldtui_county_without_a_terminal_prints_help(county_home: Path, capsy
 
 
 async def test_f1_shows_the_screens_description_and_the_county_keys(county_home, make_app) -> None:
-    from fieldtui.screens.help import HelpScreen
+    from fieldtui.screens.help import HelpScreen, Paragraphs
 
     app = make_app(county_home, "en")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -161,7 +162,7 @@ async def test_f1_shows_the_screens_description_and_the_county_keys(county_home,
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        text = app.screen.query_one("#help-description", Paragraphs).text
         assert "Spot checks: the stations of this period's newest draw" in text
         text = app.export_screenshot()  # the key tables as drawn
         assert "Draw" in text and "Verdict" in text  # this screen's keys
