@@ -243,3 +243,30 @@ async def test_picker_input_and_list_are_keyboard_only(home: Path) -> None:
         await pilot.press("down", "down", "enter")
         assert app.scoring.station is not None
         assert app.scoring.station.name == "太平村退役军人服务站"
+
+
+async def test_bonus_levels_never_offer_an_untranslated_blank(home: Path) -> None:
+    """Item 60's points (0.5-2): the drop-down lists only points, in Chinese, no "Select"
+    blank; the second one (1 point) is stored."""
+    from textual.widgets._select import SelectOverlay
+
+    campaign = active(home, "")
+    app = Harness(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "yf")
+        await pilot.press("b")
+        panel = app.screen
+        assert isinstance(panel, BonusPanel)
+        await pilot.press("enter", "down", "down", "enter")  # item 58 -> 60
+        await pilot.press("tab", "enter")  # open the level drop-down
+        await pilot.pause()
+        overlay = panel.query_one("#bonus-level", Select).query_one(SelectOverlay)
+        shown = [str(getattr(o.prompt, "plain", o.prompt)) for o in overlay.options]
+        assert shown == ["0.5 分", "1 分", "1.5 分", "2 分"]
+        await pilot.press("down", "enter", "tab", *"县级表彰", "enter")
+        await pilot.press("escape")
+        await settle(pilot)
+    with open_store(home) as store:
+        (a,) = store.assessments.for_campaign(campaign.id, station_id(home, YONGFENG))
+    assert [(e.item, e.points, e.matter) for e in a.bonus] == [(60, 1.0, "县级表彰")]

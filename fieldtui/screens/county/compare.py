@@ -108,7 +108,8 @@ class CompareScreen(CountyNode, Screen[None]):
             delta = r.delta
             table.add_row(
                 Text(str(r.n), style=style, justify="right"),
-                campaign.category(r.category).numeral,
+                # 一, 二 … in Chinese; the category's number in English.
+                self.tr(campaign.category(r.category).numeral, str(r.category)),
                 Text(f"{r.max:g}", justify="right"),
                 Text(g(r.township), justify="right"),
                 Text(g(r.county), style=style, justify="right"),
