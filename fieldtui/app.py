@@ -439,10 +439,12 @@ class FieldApp(App[None]):
     def action_palette(self) -> None:
         if CommandPalette.is_open(cast("App[object]", self)):
             return
+        from fieldtui.screens.commands import FieldPalette
+
         self.push_screen(
-            CommandPalette(
-                placeholder=self.tr("输入命令，如：台账、新增……", "Search for commands…"),
-                id="--command-palette",
+            FieldPalette(
+                placeholder=self.tr("输入命令或拼音，如：台账、tz、新增……", "Search for commands…"),
+                no_matches=self.tr("没有匹配的命令", "No matches found"),
             )
         )
 
