@@ -219,7 +219,7 @@ class ScoringScreen(Screen[None]):
         yield InfoLine(id="scoring-title")
         yield RubricSheet(id="sheet")
         yield ScoreSummary(id="summary")
-        yield InfoLine(id="scoring-status")
+        yield InfoLine(id="scoring-status", max_lines=2)
         yield KeyFooter()
 
     @property

@@ -270,3 +270,27 @@ async def test_bonus_levels_never_offer_an_untranslated_blank(home: Path) -> Non
     with open_store(home) as store:
         (a,) = store.assessments.for_campaign(campaign.id, station_id(home, YONGFENG))
     assert [(e.item, e.points, e.matter) for e in a.bonus] == [(60, 1.0, "县级表彰")]
+
+
+async def test_a_long_status_wraps_at_80_columns_instead_of_being_cut(home: Path) -> None:
+    """A new visit to a station with a completed one says so in full: the status line grows to
+    two lines, and back to one for a short message."""
+    from fieldtui.widgets.score_bar import InfoLine
+
+    app = Harness(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "yf")
+        await pilot.press("f", "c", "enter")
+        await settle(pilot)
+        await pick(pilot, "yf")  # the station again: a new visit
+        await pilot.pause()
+        status = app.scoring.query_one("#scoring-status", InfoLine)
+        assert app.scoring.visit is None
+        assert status.size.height == 2
+        text = screen_text(app)
+        assert "该站已有完成的评分" in text and "按 p 查看。" in text
+        assert "…" not in text.splitlines()[-3] + text.splitlines()[-2]
+        await pilot.press("y")
+        await settle(pilot)
+        assert status.size.height == 1
