@@ -385,10 +385,16 @@ class ScoringScreen(Screen[None]):
                 "error",
             )
         else:
-            self._say(
-                f"继续草稿：已评 {len(self.scores)}/{len(c.items)} 项。",
-                f"Resumed draft: {len(self.scores)}/{len(c.items)} items scored.",
-            )
+            # No count here: it would go stale with the next score (the totals line keeps it).
+            if first_unscored(c, self.scores) is None:
+                self._say(
+                    "继续草稿：各项均已评分，按 c 完成。",
+                    "Resumed draft: every item is scored; c completes it.",
+                )
+            else:
+                self._say(
+                    "继续草稿，从第一个未评项开始。", "Resumed draft, at its first unscored item."
+                )
 
     def _completed_refs(self, station_id: int) -> str:
         refs = self.svc.store.assessments.visit_refs(self.campaign.id)
@@ -1096,9 +1102,9 @@ class ScoringScreen(Screen[None]):
         st = self.station
         assert r is not None and st is not None and self.handle is not None
         verdict = (
-            self.tr("一票否决，不达标", "vetoed: fails")
+            self.tr("一票否决，未达标", "vetoed: fails")
             if r.veto
-            else (self.tr("达标", "passes") if r.passed else self.tr("不达标", "fails"))
+            else (self.tr("达标", "passes") if r.passed else self.tr("未达标", "fails"))
         )
         self.app.push_screen(
             ConfirmModal(
@@ -1149,7 +1155,7 @@ class ScoringScreen(Screen[None]):
         self._open(st.id, aid)
         r = self.result
         assert r is not None
-        verdict = self.tr("达标", "PASS") if r.passed else self.tr("不达标", "FAIL")
+        verdict = self.tr("达标", "PASS") if r.passed else self.tr("未达标", "FAIL")
         self._say(
             f"已完成并锁定：合计 {r.total:g}，{verdict}。按 p 选择下一个服务站。",
             f"Completed and locked: total {r.total:g}, {verdict}. Press p for the next station.",
@@ -1225,7 +1231,7 @@ class ScoringScreen(Screen[None]):
             if not r.complete:
                 drafts.setdefault(r.station_id, r.date)
             elif r.id not in superseded:
-                verdict = self.tr("达标", "pass") if r.passed else self.tr("不达标", "fail")
+                verdict = self.tr("达标", "pass") if r.passed else self.tr("未达标", "fail")
                 text = self.tr(
                     f"查看 {r.date} 已完成 #{r.id}，{verdict}",
                     f"view {r.date} completed #{r.id}, {verdict}",

@@ -420,7 +420,7 @@ class VetoPanel(ModalScreen[None]):
             yield Label(
                 _tr(
                     self,
-                    f"{c.veto_number} 一票否决（任一项成立即不达标）",
+                    f"{c.veto_number} 一票否决（任一项成立即为未达标）",
                     f"{c.veto_number} One-vote veto (any one fails the station)",
                 ),
                 classes="dialog-title",

@@ -233,5 +233,5 @@ class ScoreSummary(_LineWidget):
         elif r.passed:
             badge, style = ("PASS" if en else "达标"), "badge-ok"
         else:
-            badge, style = ("FAIL" if en else "不达标"), "badge-bad"
+            badge, style = ("FAIL" if en else "未达标"), "badge-bad"
         return self._strip(parts, [(f" {badge} ", style), (" ", "plain")])

@@ -153,3 +153,30 @@ async def test_batches_follow_the_unit_set_in_settings(
         await pilot.pause()
         assert "已封存" in str(screen.query_one("#job-status", Static).render())
     assert load_settings(demo_home).get("unit") == "龙河镇"
+
+
+async def test_language_shows_the_one_in_effect_and_says_why(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    """Started with --lang en over the default (Chinese) setting: the field shows English, a
+    note says the flag wins, and saving something else does not store the language."""
+    from textual.widgets import Select, Static
+
+    app = make_app(demo_home, "en")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        assert app.screen.query_one("#s-lang", Select).value == "en"
+        note = str(app.screen.query_one("#lang-note", Static).render())
+        assert "--lang" in note and "Chinese" in note
+        await pilot.press(*"Longhe", "ctrl+s")
+        await pilot.pause()
+    data = read_toml(demo_home)
+    assert data["unit"] == "Longhe" and "lang" not in data
+
+    app = make_app(demo_home, "zh")  # the setting in effect: no note
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        assert app.screen.query_one("#s-lang", Select).value == "zh"
+        assert not app.screen.query("#lang-note")

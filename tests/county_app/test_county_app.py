@@ -49,6 +49,7 @@ async def test_overview_puts_townships_behind_first_and_marks_them(county_home, 
         # 长乐镇 pushed late, then a correction: two batches, the newest counts
         idx = units.index("长乐镇")
         assert "late" in rows[idx][6]
+        assert rows[idx][6].endswith("late 1d")  # 0.38 days late: whole days, a day begun
         for _ in range(idx):
             await pilot.press("down")
         batches = _rows(screen.query_one("#batches", DataTable))

@@ -170,9 +170,12 @@ async def test_a_draft_is_resumed_at_its_first_unscored_item(home: Path) -> None
         assert screen.handle is not None and screen.handle.aid == aid
         assert screen.sheet.cursor == 11
         assert screen.notes == {4: "牌匾已挂"}
-        assert "继续草稿：已评 10/57 项" in screen_text(app)
+        assert "继续草稿，从第一个未评项开始" in screen_text(app)
+        assert "已评 10/57" in screen_text(app)  # the totals line
         await pilot.press("n")
         await settle(pilot)
+        assert "已评 11/57" in screen_text(app)
+        assert "10/57" not in screen_text(app)  # no stale count anywhere
     with open_store(home) as store:
         assert store.assessments.require(aid).scores[11] == 0.0
         assert len(store.assessments.for_campaign(campaign.id, sid)) == 1

@@ -66,7 +66,7 @@ class CompareScreen(CountyNode, Screen[None]):
         )
 
         def side(name: str, s: Any) -> Text:
-            verdict = self.tr("达标", "pass") if s.passed else self.tr("不达标", "fail")
+            verdict = self.tr("达标", "pass") if s.passed else self.tr("未达标", "fail")
             veto = self.tr(f" 否决{list(s.veto)}", f" veto {list(s.veto)}") if s.veto else ""
             return Text.assemble(
                 f"{name} ", (f"{s.total:g}", "bold"), f" ({s.base:g}+{s.bonus:g}){veto} {verdict}"
