@@ -62,6 +62,7 @@ RESTART_KEYS = ("lang", "campaign")
 _PROBLEMS_ZH: tuple[tuple[str, str], ...] = (
     (r"must be one of (.+)", r"只能是 \1 之一"),
     (r"must be text such as .*", "应为按键文字，如 f5 或 ctrl+s,f2"),
+    (r"must be an 11-digit mobile .*", "应为11位手机号或带区号的固定电话，如 023-12345678"),
     (r"must be text", "应为文字"),
     (r"longer than (\d+) characters", r"超过 \1 个字符"),
     (r"contains control characters", "含有控制字符"),

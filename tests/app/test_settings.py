@@ -180,3 +180,40 @@ async def test_language_shows_the_one_in_effect_and_says_why(
         await pilot.pause()
         assert app.screen.query_one("#s-lang", Select).value == "zh"
         assert not app.screen.query("#lang-note")
+
+
+async def test_the_officers_phone_follows_the_ledgers_rule(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    from textual.widgets import Static
+
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f7", "tab", "tab", *"abc", "ctrl+s")  # unit -> officer -> phone
+        await pilot.pause()
+        err = str(app.screen.query_one("#e-s-phone", Static).render())
+        assert "11位手机号" in err
+        assert app.focused is app.screen.query_one("#s-phone")
+        assert not (demo_home / "settings.toml").exists()
+        await pilot.press(*["backspace"] * 3, *"138 0000 1111", "ctrl+s")
+        await pilot.pause()
+        assert not str(app.screen.query_one("#e-s-phone", Static).render())
+    assert read_toml(demo_home)["phone"] == "13800001111"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("023-7012 3456", "023-70123456"), ("+86 139 0000 0000", "13900000000"), ("", "")],
+)
+def test_phone_setting_is_normalised(typed: str, stored: str) -> None:
+    from fieldtui.settings import check_value
+
+    assert check_value("phone", typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["abc", "12345", "7012345"])  # a bare local number: no area code
+def test_phone_setting_refuses_what_the_ledger_refuses(typed: str) -> None:
+    from fieldtui.settings import SettingsError, check_value
+
+    with pytest.raises(SettingsError, match="11-digit mobile"):
+        check_value("phone", typed)
