@@ -257,3 +257,33 @@ async def test_at_80_columns_whole_columns_fit_and_the_role_stays(
         await pilot.pause()
         await pilot.pause()
         assert len(t.shown) == len(t.columns)
+
+
+async def test_enter_on_the_role_moves_on_and_space_opens_its_list(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    """The form's hint says Enter goes to the next field: on 负责人职务 too. Space opens the
+    list; there Enter picks."""
+    from textual.widgets import Select
+
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, StationForm)
+        await pilot.press(*"新村退役军人服务站", "enter", "enter", *"王五", "enter")
+        role = form.query_one("#f-head_role", Select)
+        assert app.focused is role
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not role.expanded and app.focused is form.query_one("#f-contact")
+        await pilot.press("shift+tab", "space")
+        await pilot.pause()
+        assert role.expanded
+        await pilot.press("down", "down", "enter")  # past (not given) and 书记: 主任
+        await pilot.pause()
+        assert not role.expanded and role.value == "director"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is form.query_one("#f-contact")
