@@ -287,3 +287,19 @@ async def test_enter_on_the_role_moves_on_and_space_opens_its_list(
         await pilot.press("enter")
         await pilot.pause()
         assert app.focused is form.query_one("#f-contact")
+
+
+async def test_without_colour_the_cursor_row_is_reversed_not_like_the_header(
+    make_app: AppFactory, demo_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        t = table(app)
+        header, first, second = (t.render_line(y) for y in (0, 1, 2))
+        styles = [[s.style for s in strip if s.text.strip()] for strip in (header, first, second)]
+        assert not any(s.reverse for s in styles[0])  # type: ignore[union-attr]
+        assert all(s.reverse for s in styles[1])  # type: ignore[union-attr]  # the cursor
+        assert not any(s.reverse for s in styles[2])  # type: ignore[union-attr]
