@@ -3,6 +3,9 @@
 It drives the bindings, the footer, the F1 help screen, the command palette and the user's
 ``[keymap]`` in settings.toml. Plain data: no Textual import here, so settings can validate a
 keymap without loading the UI.
+
+Within a scope, list the most important action first: a narrow footer shows the first ones and
+leaves the rest to the help screen (fieldtui/widgets/footer.py).
 """
 
 from __future__ import annotations
@@ -56,19 +59,20 @@ ACTIONS: tuple[Action, ...] = (
     Action("plan.later", "right,l", "推后一月", "Month later", "plan"),
     Action("plan.clear", "delete,x", "取消计划", "Unplan", "plan"),
     Action("plan.set", "m,enter", "选择月份", "Set month", "plan"),
-    # Scoring (digits and "." type a score; see fieldtui/screens/scoring.py)
+    # Scoring (digits and "." type a score; see fieldtui/screens/scoring.py). Retry and revise
+    # show only when they apply, and then matter most after y and n.
     Action("scoring.full", "y,space", "满分", "Full", "scoring"),
     Action("scoring.zero", "n", "零分", "Zero", "scoring"),
+    Action("scoring.retry", "r", "重试保存", "Retry save", "scoring"),
+    Action("scoring.revise", "R", "修订", "Revise", "scoring"),
+    Action("scoring.complete", "c", "完成", "Complete", "scoring"),
+    Action("scoring.pick", "p", "选站", "Pick station", "scoring"),
     Action("scoring.fill", "f", "其余满分", "Fill rest", "scoring"),
     Action("scoring.goto", "g", "到第几项", "Go to item", "scoring"),
     Action("scoring.note", "m", "备注", "Note", "scoring"),
-    Action("scoring.complete", "c", "完成", "Complete", "scoring"),
     Action("scoring.undo", "u,ctrl+z", "撤销", "Undo", "scoring"),
-    Action("scoring.retry", "r", "重试保存", "Retry save", "scoring"),
-    Action("scoring.revise", "R", "修订", "Revise", "scoring"),
     Action("scoring.bonus", "b", "加分项", "Bonus", "scoring"),
     Action("scoring.veto", "v", "一票否决", "Veto", "scoring"),
-    Action("scoring.pick", "p", "选站", "Pick station", "scoring"),
     Action("scoring.redo", "ctrl+r,ctrl+y", "重做", "Redo", "scoring", show=False),
     Action("scoring.jump", "j", "跳到类别", "Go to category", "scoring", show=False),
     Action("scoring.date", "d", "访查日期", "Visit date", "scoring", show=False),
@@ -88,9 +92,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("batches.reviews", "v", "县级审核结果", "County review", "batches", show=False),
     Action("batches.correct", "o", "更正退回的服务站", "Correct a station", "batches", show=False),
     # First start with an empty database
-    Action("welcome.import", "i", "导入台账文件", "Import a ledger file", "welcome"),
-    Action("welcome.add", "a", "逐个添加服务站", "Add stations by hand", "welcome"),
-    Action("welcome.demo", "d", "载入演示乡镇", "Load the demo township", "welcome"),
+    Action("welcome.import", "i", "导入台账文件", "Import a ledger", "welcome"),
+    Action("welcome.add", "a", "逐个添加服务站", "Add by hand", "welcome"),
+    Action("welcome.demo", "d", "载入演示乡镇", "Load the demo", "welcome"),
     Action("welcome.skip", "escape", "跳过", "Skip", "welcome"),
     # Settings
     Action("settings.save", "ctrl+s", "保存", "Save", "settings"),

@@ -32,6 +32,7 @@ from fieldtui.domain.rubric import Campaign
 from fieldtui.screens.keys import scoped, set_language
 from fieldtui.settings import Settings, load_settings
 from fieldtui.store.store import Store, open_store
+from fieldtui.widgets.colours import mark_few_colours
 
 ENV_TODAY = "FIELDTUI_TODAY"  # tests: freeze the officer's "today" (YYYY-MM-DD)
 # Benchmarks and tests: run headless and exit as soon as the first screen is ready for input.
@@ -192,6 +193,7 @@ class FieldApp(App[None]):
         self.backup_error: str | None = None
         self.title = self.tr("退役军人服务站规范建设验收", "Veterans service station acceptance")
         self.set_keymap(self.settings.keymap())
+        mark_few_colours(self)
 
     # -- what every screen may rely on (fieldtui.screens.context.AppServices) ------------------
 
@@ -439,10 +441,12 @@ class FieldApp(App[None]):
     def action_palette(self) -> None:
         if CommandPalette.is_open(cast("App[object]", self)):
             return
+        from fieldtui.screens.commands import FieldPalette
+
         self.push_screen(
-            CommandPalette(
-                placeholder=self.tr("输入命令，如：台账、新增……", "Search for commands…"),
-                id="--command-palette",
+            FieldPalette(
+                placeholder=self.tr("输入命令或拼音，如：台账、tz、新增……", "Search for commands…"),
+                no_matches=self.tr("没有匹配的命令", "No matches found"),
             )
         )
 

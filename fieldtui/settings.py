@@ -54,6 +54,23 @@ def _text(limit: int = 200) -> Callable[[Any], str]:
     return check
 
 
+PHONE_PROBLEM = "must be an 11-digit mobile or a landline with its area code, such as 023-12345678"
+
+
+def _phone(v: Any) -> str:
+    """The officer's phone, by the ledger's rule (fieldtui.domain.ledger.normalise_phone), in its
+    canonical form. No campaign is at hand to lend an area code, so a landline needs its own."""
+    text = _text(30)(v)
+    if not text:
+        return ""
+    from fieldtui.domain.ledger import normalise_phone
+
+    phone = normalise_phone(text, "")
+    if phone is None or phone.startswith("-"):
+        raise ValueError(PHONE_PROBLEM)
+    return phone
+
+
 class Secret:
     """A secret setting's value (the county token, the SMTP password), masked everywhere.
 
@@ -154,7 +171,7 @@ SCHEMA: dict[str, Setting] = {
     for s in [
         Setting("unit", _text(60), "", "填报单位（镇乡/街道）", "Reporting unit (township)"),
         Setting("officer", _text(30), "", "经办人", "Officer"),
-        Setting("phone", _text(30), "", "经办人联系电话", "Officer's phone"),
+        Setting("phone", _phone, "", "经办人联系电话", "Officer's phone"),
         Setting("lang", _choice("zh", "en"), "zh", "界面语言", "Interface language"),
         Setting("campaign", _text(60), "", "当前验收方案", "Active campaign"),
         Setting("endpoint", _url, "", "县级接收地址", "County endpoint URL"),

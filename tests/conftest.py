@@ -14,6 +14,10 @@ def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("FIELDTUI_HOME", str(tmp_path_factory.mktemp("default-home")))
     monkeypatch.setenv("TEXTUAL_NO_BLINK", "1")
+    # The apps draw differently with few colours (fieldtui/widgets/colours.py): tests see a
+    # full-colour terminal, whatever runs them (TERM=xterm alone reads as 16 colours).
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 @pytest.fixture

@@ -236,7 +236,8 @@ def cmd_rubric(ctx: Context, args: argparse.Namespace) -> None:
         f"{ctx.t('方案', 'campaign')}: {c.id}  {ctx.t('结构哈希', 'rubric hash')}: {c.rubric_hash[:16]}"
     )
     for cat in c.categories:
-        ctx.out(f"\n（{cat.numeral}）{cat.label(lang)}  [{cat.subtotal:g}]")
+        number = f"{cat.number}. " if lang == "en" else f"（{cat.numeral}）"
+        ctx.out(f"\n{number}{cat.label(lang)}  [{cat.subtotal:g}]")
         for n in cat.items:
             it = c.item(n)
             ctx.out(f"  {n:>2}. [{it.max:g}] {it.label(lang)}")

@@ -502,7 +502,7 @@ def _print_report(ctx: Context, report: dict[str, Any]) -> None:
         for r in p["townships"]:
             state = t("达到", "met") if r["met"] else t("未达", "behind")
             late = (
-                t(f"逾期 {r['late_by_days']:g} 天", f"late by {r['late_by_days']:g} d")
+                t(f"逾期 {r['late_days']} 天", f"late by {r['late_days']} d")
                 if r["late"]
                 else t("按时", "on time")
             )

@@ -303,7 +303,7 @@ def cmd_worklist(ctx: Context, args: argparse.Namespace) -> None:
         if e["rescore"] is None:
             state = t("待复核", "to re-score")
         else:
-            verdict = t("达标", "pass") if e["rescore"]["passed"] else t("不达标", "fail")
+            verdict = t("达标", "pass") if e["rescore"]["passed"] else t("未达标", "fail")
             state = t(f"县复核 {_g(e['rescore']['total'])} {verdict}",
                       f"county {_g(e['rescore']['total'])} {verdict}")  # fmt: skip
             if c is not None and c["verdict_changed"]:
@@ -394,7 +394,7 @@ def print_comparison(ctx: Context, title: str, comp: Comparison | None, r: Resco
         return
 
     def verdict(passed: bool) -> str:
-        return t("达标", "pass") if passed else t("不达标", "fail")
+        return t("达标", "pass") if passed else t("未达标", "fail")
 
     ctx.out(t(f"  镇乡 {comp.township.total:g} {verdict(comp.township.passed)}   "
               f"县 {comp.county.total:g} {verdict(comp.county.passed)}   差 {comp.delta:+g}",

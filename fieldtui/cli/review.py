@@ -142,7 +142,7 @@ def print_reviews(ctx: Context, rows: list[dict[str, Any]]) -> None:
             mark = " ⚠" if sc["verdict_changed"] else ""
             items = "、".join(str(d["n"]) for d in sc["differences"]) or "—"
             ctx.out(t(f"  抽查 {sc['name']}：本镇 {sc['township_total']:g} → 县 {county['total']:g}"
-                      f"{'达标' if county['passed'] else '不达标'}{mark}（不同项：{items}）",
+                      f"{'达标' if county['passed'] else '未达标'}{mark}（不同项：{items}）",
                       f"  spot check {sc['name']}: ours {sc['township_total']:g} → county "
                       f"{county['total']:g} {'pass' if county['passed'] else 'fail'}{mark} "
                       f"(items differing: {items})"))  # fmt: skip

@@ -122,7 +122,7 @@ def statistics_workbook(
         sm.put(3, col, text, s.head)
     r = 4
     for row in rep["townships"]:
-        late = f"逾期{row['late_by_days']:g}天" if row["late"] else "按时"
+        late = f"逾期{row['late_days']}天" if row["late"] else "按时"
         for col, value in enumerate(
             (row["unit"], row["stations"], row["passed"], percent(row["rate"]), row["needed"],
              "达到" if row["met"] else "未达到", row["submitted_at"][:16].replace("T", " "), late),

@@ -10,6 +10,8 @@ documented in ``docs/cli.md``).
 - **Late.** A batch's submission time is its receipt time when pushed, its seal time when
   imported from an e-mail. A township is late for a period when its *first* submission for that
   period came after the due time (+08:00): a later correction does not make it late.
+  ``late_by_days`` is the delay in days (two decimals), ``late_days`` the whole days shown to
+  people: a day begun counts (``ceil``), so any delay is at least 1.
 - **Scan.** Whether the stamped scan arrived for the period: ``scan`` is true when any of the
   township's batches of the period has a received file (pushed or imported), ``scan_files``
   counts them. Without file counts (``files=None``) both say nothing was received.
@@ -20,6 +22,7 @@ documented in ``docs/cli.md``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -82,6 +85,9 @@ def period_report(
                 "late": late,
                 "late_by_days": (
                     round((first_at - period.due).total_seconds() / 86400, 2) if late else 0
+                ),
+                "late_days": (
+                    math.ceil((first_at - period.due).total_seconds() / 86400) if late else 0
                 ),
                 "stations": cur.stations,
                 "passed": cur.passed,

@@ -53,6 +53,7 @@ class TownshipRow:
     met: bool | None = None
     late: bool = False
     late_by_days: float = 0
+    late_days: int = 0  # whole days, a day begun counted
     submitted_at: str = ""
     batches: int = 0
     status: str = ""  # review of the newest batch
@@ -115,6 +116,7 @@ def period_view(store: CountyStore, campaign: Campaign, label: str, now: dt.date
                 met=r["met"],
                 late=r["late"],
                 late_by_days=r["late_by_days"],
+                late_days=r["late_days"],
                 submitted_at=r["submitted_at"],
                 batches=r["batches"],
                 status=reviews.verdict_status(store, r["batch_id"]),

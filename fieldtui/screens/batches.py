@@ -73,6 +73,31 @@ class PathPrompt(ModalScreen[str | None]):
 @scoped("batches")
 class BatchesScreen(Screen[None]):
     CSS_PATH = "batches.tcss"
+    DESCRIPTION = (
+        "报送：每个季度把本乡镇的验收材料报送县退役军人服务中心（截止时间为4月、6月、9月、"
+        "12月底）。上表是各季度的截止时间、剩余天数、目标与达标率和最新批次；下表是已封存的批次"
+        "及其状态。\n"
+        "步骤：光标移到要报送的季度，s 封存（把该季度末的全部台账和评分定为一个批次，没有变化时"
+        "沿用原批次）；然后 u 推送到县级接收地址，或 x 导出附件2统计表、附件1评分表、验收报告"
+        "草稿和压缩包，m 按设置中的邮箱发送邮件。材料须加盖公章：a 把盖章页扫描件附加到批次。\n"
+        "封存前须在设置（F7）中填写填报单位；推送需要县级接收地址和令牌。推送失败的批次留在待发箱，"
+        "再按 u 重试；县级接收后显示回执。v 获取县级审核结果，需更正时 o 打开要更正的服务站，"
+        "修订后再按 u 重新上报。",
+        "Batches: each quarter the township's acceptance material goes to the county veterans "
+        "service centre (due at the end of April, June, September and December). The upper "
+        "table lists each period's deadline, days left, target, compliance rate and newest "
+        "batch; the lower one the sealed batches and their state.\n"
+        "Steps: put the cursor on the period, s seals it (the whole ledger and every counting "
+        "visit at the period's end become one batch; with nothing changed the same batch is "
+        "kept); then u sends it to the county endpoint, or x exports the statistics table "
+        "(attachment 2), the score sheets (attachment 1), a draft report and a zip, and m "
+        "e-mails them from the account in Settings. The material must be stamped: a attaches "
+        "the scan of the stamped pages to the batch.\n"
+        "Sealing needs the reporting unit, set in Settings (F7); sending needs the county "
+        "endpoint and token. A batch that could not be sent stays in the outbox: u tries "
+        "again; once the county has it, its receipt is shown. v fetches the county's review; "
+        "when a station must be corrected, o opens it, and after the revision u sends again.",
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,13 +111,11 @@ class BatchesScreen(Screen[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        svc = services(self)
-        tr = svc.tr
-        unit = str(svc.settings.get("unit") or tr("（未设置填报单位）", "(unit not set)"))
+        tr = services(self).tr
         from fieldtui.widgets.navbar import NavBar
 
         yield NavBar("batches")
-        yield Static(f"{tr('报送', 'Batches')} · {unit} · {svc.campaign.id}", id="batches-title")
+        yield Static(self.title_text(), id="batches-title")
         yield Static(tr("季度与截止时间", "Quarters and deadlines"), classes="section")
         yield DataTable(id="quarters", cursor_type="row", zebra_stripes=True)
         yield Static(tr("封存批次", "Sealed batches"), classes="section")
@@ -120,6 +143,16 @@ class BatchesScreen(Screen[None]):
         self.refresh_data()
         self._select_current_period()
         q.focus()
+
+    def title_text(self) -> str:
+        """``报送 · unit · campaign``, from the settings as they are now."""
+        svc = services(self)
+        unit = str(svc.settings.get("unit") or svc.tr("（未设置填报单位）", "(unit not set)"))
+        return f"{svc.tr('报送', 'Batches')} · {unit} · {svc.campaign.id}"
+
+    def on_screen_resume(self) -> None:
+        # The unit may have been set in Settings (F7) since this screen was last shown.
+        self.query_one("#batches-title", Static).update(self.title_text())
 
     # -- data --------------------------------------------------------------------------------
 
@@ -353,18 +386,34 @@ class BatchesScreen(Screen[None]):
         """Run ``fn(store)`` on a private connection; a refusal becomes the message shown."""
         from fieldtui.domain.errors import Refusal
         from fieldtui.store.store import open_store
-        from fieldtui.sync.errors import message
+        from fieldtui.sync.errors import SettingMissing, message
 
         svc = services(self)
         store = open_store(svc.home)
         try:
             return str(fn(store))
+        except SettingMissing as exc:
+            return "✗ " + self.setting_missing(exc.key)
         except Refusal as exc:
             return "✗ " + message(exc, svc.lang)
         except OSError as exc:
             return "✗ " + (f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
         finally:
             store.close()
+
+    def setting_missing(self, key: str) -> str:
+        """What to do when a setting a job needs is not set: fill it in under Settings (the
+        refusal's own text names the command-line way, ``fieldtui config set``)."""
+        from fieldtui.screens.keyhelp import keys_text
+        from fieldtui.settings import SCHEMA
+
+        svc = services(self)
+        spec = SCHEMA[key]
+        f7 = keys_text(self.app, svc.settings.keymap(), "app.settings")
+        return svc.tr(
+            f"未设置{spec.zh}：请在设置（{f7}）中填写后再试",
+            f"{spec.en} is not set: fill it in under Settings ({f7}), then try again",
+        )
 
     _STEPS: dict[str, tuple[str, str]] = {
         "seal": ("封存", "Sealing"),

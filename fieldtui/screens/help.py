@@ -8,13 +8,38 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from fieldtui.screens.context import services
 from fieldtui.screens.keyhelp import keys_text, scope_actions, scope_label
 from fieldtui.screens.keys import scoped
 from fieldtui.widgets.footer import KeyFooter
+
+
+class Paragraphs(Widget):
+    """Plain text wrapped the way Chinese is read (fieldtui.widgets.cjkwrap): a line may break
+    after any Chinese character, not only at the spaces around a key name; one paragraph per
+    line of the text."""
+
+    DEFAULT_CSS = "Paragraphs { height: auto; }"
+
+    def __init__(self, text: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = text
+
+    def lines(self, width: int) -> list[str]:
+        from fieldtui.widgets.cjkwrap import wrap
+
+        return [line for para in self.text.split("\n") for line in wrap(para, width)]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Text:
+        return Text("\n".join(self.lines(self.content_region.width)), no_wrap=True)
 
 
 def screen_scope(screen: Screen[Any], mode: str) -> str:
@@ -44,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
                 id="help-title",
             )
             with VerticalScroll(id="help-body"):
-                yield Static(description, id="help-description", markup=False)
+                yield Paragraphs(description, id="help-description")
                 # The app's own keys: "app" for the township's app, "county" for the county's.
                 app_scope = str(getattr(self.app, "SCOPE", "app"))
                 for group in (scope, app_scope):

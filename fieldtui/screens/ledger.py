@@ -120,6 +120,7 @@ class LedgerScreen(FieldScreen):
         yield FastTable(
             self.columns(),
             empty_text=tr("没有符合条件的服务站", "No station matches"),
+            fit=True,
             id="ledger-table",
         )
         yield Static(id="ledger-status", classes="status-line")
@@ -127,19 +128,20 @@ class LedgerScreen(FieldScreen):
 
     def columns(self) -> list[Column]:
         tr = self.tr
+        # Priority: what a narrow terminal keeps (the table drops the lowest first, whole).
         return [
-            Column("name", tr("名称", "Name"), max_width=24),
-            Column("head", tr("负责人", "Head"), max_width=8),
-            Column("contact", tr("联系人", "Contact"), max_width=8),
-            Column("phone", tr("联系电话", "Phone"), max_width=16),
-            Column("people", tr("对象", "Served"), justify="right"),
-            Column("veterans", tr("军人", "Vets"), justify="right"),
-            Column("month", tr("计划", "Plan"), justify="right"),
-            Column("score", tr("得分", "Score"), justify="right"),
-            Column("state", tr("状态", "State"), max_width=10),
-            Column("role", tr("职务", "Role"), max_width=12),
-            Column("village", tr("村（社区）", "Village"), max_width=16),
-            Column("notes", tr("备注", "Notes"), max_width=30),
+            Column("name", tr("名称", "Name"), max_width=24, priority=100),
+            Column("head", tr("负责人", "Head"), max_width=8, priority=70),
+            Column("contact", tr("联系人", "Contact"), max_width=8, priority=30),
+            Column("phone", tr("联系电话", "Phone"), max_width=16, priority=50),
+            Column("people", tr("对象", "Served"), justify="right", priority=40),
+            Column("veterans", tr("军人", "Vets"), justify="right", priority=20),
+            Column("month", tr("计划", "Plan"), justify="right", priority=80),
+            Column("score", tr("得分", "Score"), justify="right", priority=85),
+            Column("state", tr("状态", "State"), max_width=10, priority=90),
+            Column("role", tr("职务", "Role"), max_width=12, priority=60),
+            Column("village", tr("村（社区）", "Village"), max_width=16, priority=10),
+            Column("notes", tr("备注", "Notes"), max_width=30, priority=0),
         ]
 
     @property

@@ -134,14 +134,37 @@ class ScoringScreen(Screen[None]):
 
     CSS_PATH = "scoring.tcss"
     AUTO_FOCUS = "#sheet"
-    HELP = (
-        "**评分 / Scoring** — y/空格 满分并下一项 · n 零分 · 数字+Enter 输入得分 · "
-        "g+编号 到某项（g37n：第37项零分）· f 其余满分 · c 完成（Enter 确认）· m 备注 · "
-        "u 撤销 · j+编号 跳到类别 · b 加分项 · v 一票否决 · r 重试保存 · R 修订。\n\n"
-        "y/space full and next · n zero · digits+Enter type a score · g+number go to an item "
-        "(g37n: item 37 gets zero) · f fill the rest with full marks · c complete (Enter "
-        "confirms) · m note · u undo · j+number go to a category · b bonus · v veto · "
-        "r retry saving · R revise a completed visit."
+    DESCRIPTION = (
+        "评分：按验收评分表（附件1）逐项为一个服务站的一次访查打分，可在现场或事后凭记录录入。"
+        "p 选择服务站（有草稿则继续草稿，否则新建今天的访查；d 改访查日期）。\n"
+        "逐项评分：y 或空格给满分并到下一项，n 给0分；数字加Enter输入得分"
+        "（本方案每项只能满分或0分）；g加编号到某项，如 g37n 即第37项0分；"
+        "j加编号跳到某一类，Tab/Shift+Tab 下一类/上一类；x 清除得分；m 为扣分项写备注。"
+        "f 把其余未评项都给满分：满分的站只需 f c Enter 三个键。\n"
+        "b 加分项（58–60项，同一事项只计最高加分，合计最多10分），v 一票否决（61项）。"
+        "下方显示各类小计与合计；90分及以上且无一票否决为达标。\n"
+        "每次更改立即保存到数据库；保存中的行标为待保存，保存失败的行标为未保存，"
+        "值保留，按 r 重试。u 撤销，Ctrl+R 重做。\n"
+        "c 完成（Enter 确认）：须每一项都已评分，完成后锁定；"
+        "之后只能按 R 修订（须说明原因），修订取代原评分，原评分留在审计记录中。",
+        "Scoring: score one visit to a station against the acceptance rubric (attachment 1), "
+        "item by item, on site or afterwards from notes. p picks a station (its draft if it "
+        "has one, else a new visit dated today; d changes the visit date).\n"
+        "Item by item: y or Space gives full marks and moves on, n gives zero; digits and "
+        "Enter type a score (this campaign allows only the full value or 0); g and a number "
+        "go to an item (g37n: item 37 gets zero); j and a number go to a category, Tab and "
+        "Shift+Tab to the next or previous one; x clears a score; m writes a note on a "
+        "deduction. f gives every unscored item full marks: a station with full marks takes "
+        "three keys, f c Enter.\n"
+        "b bonus items (58-60; the same matter counts once, at its highest; at most 10 points "
+        "in all), v one-vote veto (item 61). Below: the subtotal of each category and the "
+        "total; 90 points or more and no veto passes.\n"
+        "Every change is saved to the database at once; a row being saved is marked pending, "
+        "a row that failed is marked not saved and keeps its value: r retries. u undoes, "
+        "Ctrl+R redoes.\n"
+        "c completes (Enter confirms): every item must have a score; the visit is then "
+        "locked, and only R revises it (with a reason). A revision replaces the original, "
+        "which stays in the audit trail.",
     )
 
     class WriteDone(Message):
@@ -196,7 +219,7 @@ class ScoringScreen(Screen[None]):
         yield InfoLine(id="scoring-title")
         yield RubricSheet(id="sheet")
         yield ScoreSummary(id="summary")
-        yield InfoLine(id="scoring-status")
+        yield InfoLine(id="scoring-status", max_lines=2)
         yield KeyFooter()
 
     @property
@@ -362,10 +385,16 @@ class ScoringScreen(Screen[None]):
                 "error",
             )
         else:
-            self._say(
-                f"继续草稿：已评 {len(self.scores)}/{len(c.items)} 项。",
-                f"Resumed draft: {len(self.scores)}/{len(c.items)} items scored.",
-            )
+            # No count here: it would go stale with the next score (the totals line keeps it).
+            if first_unscored(c, self.scores) is None:
+                self._say(
+                    "继续草稿：各项均已评分，按 c 完成。",
+                    "Resumed draft: every item is scored; c completes it.",
+                )
+            else:
+                self._say(
+                    "继续草稿，从第一个未评项开始。", "Resumed draft, at its first unscored item."
+                )
 
     def _completed_refs(self, station_id: int) -> str:
         refs = self.svc.store.assessments.visit_refs(self.campaign.id)
@@ -1073,9 +1102,9 @@ class ScoringScreen(Screen[None]):
         st = self.station
         assert r is not None and st is not None and self.handle is not None
         verdict = (
-            self.tr("一票否决，不达标", "vetoed: fails")
+            self.tr("一票否决，未达标", "vetoed: fails")
             if r.veto
-            else (self.tr("达标", "passes") if r.passed else self.tr("不达标", "fails"))
+            else (self.tr("达标", "passes") if r.passed else self.tr("未达标", "fails"))
         )
         self.app.push_screen(
             ConfirmModal(
@@ -1126,7 +1155,7 @@ class ScoringScreen(Screen[None]):
         self._open(st.id, aid)
         r = self.result
         assert r is not None
-        verdict = self.tr("达标", "PASS") if r.passed else self.tr("不达标", "FAIL")
+        verdict = self.tr("达标", "PASS") if r.passed else self.tr("未达标", "FAIL")
         self._say(
             f"已完成并锁定：合计 {r.total:g}，{verdict}。按 p 选择下一个服务站。",
             f"Completed and locked: total {r.total:g}, {verdict}. Press p for the next station.",
@@ -1202,7 +1231,7 @@ class ScoringScreen(Screen[None]):
             if not r.complete:
                 drafts.setdefault(r.station_id, r.date)
             elif r.id not in superseded:
-                verdict = self.tr("达标", "pass") if r.passed else self.tr("不达标", "fail")
+                verdict = self.tr("达标", "pass") if r.passed else self.tr("未达标", "fail")
                 text = self.tr(
                     f"查看 {r.date} 已完成 #{r.id}，{verdict}",
                     f"view {r.date} completed #{r.id}, {verdict}",

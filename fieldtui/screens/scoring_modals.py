@@ -291,7 +291,10 @@ class BonusPanel(ModalScreen[None]):
             yield Static("", id="bonus-total", classes="dialog-line")
             with Horizontal(classes="bonus-form"):
                 yield Select(items, value=c.bonus[0].number, allow_blank=False, id="bonus-item")
-                yield Select([], allow_blank=True, id="bonus-level")
+                # Never blank (so Textual's untranslated "Select" prompt never shows): it always
+                # holds one of the chosen item's levels.
+                levels = self._level_options(c.bonus[0].number)
+                yield Select(levels, value=levels[0][1], allow_blank=False, id="bonus-level")
             yield Input(
                 placeholder=_tr(self, "事项（必填）", "matter (required)"), id="bonus-matter"
             )
@@ -307,20 +310,24 @@ class BonusPanel(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
-        self._levels(self.host.campaign.bonus[0].number)
         self._refresh_list()
         self.query_one("#bonus-item", Select).focus()
 
-    def _levels(self, number: int) -> None:
+    def _level_options(self, number: int) -> list[tuple[str, str]]:
+        """The levels (58, 59) or allowed points (60) of a bonus item, as Select options."""
         b = self.host.campaign.bonus_item(number)
         if b is None:
-            return
+            return []
         lang = services(self).lang
         if b.levels:
-            opts = [(_tr(self, f"{lv.label(lang)}（{lv.points:g} 分）",
+            return [(_tr(self, f"{lv.label(lang)}（{lv.points:g} 分）",
                          f"{lv.label(lang)} ({lv.points:g})"), lv.key) for lv in b.levels]  # fmt: skip
-        else:
-            opts = [(_tr(self, f"{p:g} 分", f"{p:g} points"), f"{p:g}") for p in b.allowed_points()]
+        return [(_tr(self, f"{p:g} 分", f"{p:g} points"), f"{p:g}") for p in b.allowed_points()]
+
+    def _levels(self, number: int) -> None:
+        opts = self._level_options(number)
+        if not opts:
+            return
         sel = self.query_one("#bonus-level", Select)
         sel.set_options(opts)
         sel.value = opts[0][1]
@@ -413,7 +420,7 @@ class VetoPanel(ModalScreen[None]):
             yield Label(
                 _tr(
                     self,
-                    f"{c.veto_number} 一票否决（任一项成立即不达标）",
+                    f"{c.veto_number} 一票否决（任一项成立即为未达标）",
                     f"{c.veto_number} One-vote veto (any one fails the station)",
                 ),
                 classes="dialog-title",

@@ -62,6 +62,7 @@ RESTART_KEYS = ("lang", "campaign")
 _PROBLEMS_ZH: tuple[tuple[str, str], ...] = (
     (r"must be one of (.+)", r"只能是 \1 之一"),
     (r"must be text such as .*", "应为按键文字，如 f5 或 ctrl+s,f2"),
+    (r"must be an 11-digit mobile .*", "应为11位手机号或带区号的固定电话，如 023-12345678"),
     (r"must be text", "应为文字"),
     (r"longer than (\d+) characters", r"超过 \1 个字符"),
     (r"contains control characters", "含有控制字符"),
@@ -119,6 +120,9 @@ class SettingsScreen(FieldScreen):
     def __init__(self) -> None:
         super().__init__()
         self.keymap_edits: dict[str, str | None] = {}  # action id -> keys, None = default
+        # What a field showed when it differs from the stored value (the language in effect):
+        # left as shown, it is not a change and is not written.
+        self.shown: dict[str, str] = {}
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -135,6 +139,8 @@ class SettingsScreen(FieldScreen):
                         yield Label(spec.en if lang == "en" else spec.zh, classes="field-label")
                         yield self._widget(key)
                     yield Static("", id=f"e-{field_id(key)}", classes="field-error", markup=False)
+                    if key == "lang" and "lang" in self.shown:
+                        yield Static(self._lang_note(), id="lang-note", classes="field-note")
             yield Static(self.tr("快捷键", "Keys"), classes="settings-group")
             yield Static(
                 self.tr(
@@ -161,7 +167,10 @@ class SettingsScreen(FieldScreen):
         fid = field_id(key)
         if key in CHOICES:
             options = [(en if svc.lang == "en" else zh, v) for zh, en, v in CHOICES[key]]
-            return Select(options, value=str(s.get(key)), allow_blank=False, compact=True, id=fid)
+            value = str(s.get(key))
+            if key == "lang" and svc.lang != value:  # --lang or FIELDTUI_LANG wins: show it
+                value = self.shown[key] = svc.lang
+            return Select(options, value=value, allow_blank=False, compact=True, id=fid)
         if key == "campaign":
             from fieldtui.campaigns import DEFAULT_CAMPAIGN, load_all
 
@@ -182,6 +191,15 @@ class SettingsScreen(FieldScreen):
             )
         value = s.get(key)
         return FieldInput("" if value is None else str(value), compact=True, id=fid)
+
+    def _lang_note(self) -> str:
+        stored = next(en if self.svc.lang == "en" else zh
+                      for zh, en, v in CHOICES["lang"] if v == self.svc.settings.get("lang"))  # fmt: skip
+        return self.tr(
+            f"本次启动由命令行 --lang（或环境变量 FIELDTUI_LANG）指定，优先于此设置（{stored}）。",
+            f"Set for this run by --lang (or FIELDTUI_LANG), which wins over this setting "
+            f"({stored}).",
+        )
 
     def on_mount(self) -> None:
         self.fill_keys()
@@ -273,7 +291,7 @@ class SettingsScreen(FieldScreen):
             except SettingsError as exc:
                 errors[key] = exc.problem
                 continue
-            if normalised == s.get(key):
+            if normalised == s.get(key) or normalised == self.shown.get(key):
                 continue
             if key == "campaign" and not s.get(key) and normalised == svc.campaign.id:
                 continue  # the default campaign, shown as chosen: nothing changed
@@ -313,6 +331,9 @@ class SettingsScreen(FieldScreen):
             return
         s.values = candidate.values
         s.world_readable = False
+        self.shown = {k: v for k, v in self.shown.items() if v != s.get(k)}
+        if "lang" not in self.shown:
+            self.query("#lang-note").remove()
         self.keymap_edits.clear()
         self.app.set_keymap(s.keymap())
         for nav in self.app.query(NavBar):

@@ -24,7 +24,7 @@ from fieldtui.domain.ledger import (
 )
 from fieldtui.screens.context import services
 from fieldtui.screens.keys import scoped
-from fieldtui.widgets.fields import FieldInput
+from fieldtui.widgets.fields import FieldInput, FormSelect
 from fieldtui.widgets.footer import KeyFooter
 
 FIELDS = (
@@ -92,8 +92,8 @@ class StationForm(ModalScreen[StationInput | None]):
                     yield Static("", id=f"e-{name}", classes="field-error", markup=False)
             yield Static(
                 svc.tr(
-                    "Enter 下一栏 · Ctrl+S 保存 · Esc 取消",
-                    "Enter next field · Ctrl+S save · Esc cancel",
+                    "Enter 下一栏 · 空格展开选项 · Ctrl+S 保存 · Esc 取消",
+                    "Enter next field · Space opens a list · Ctrl+S save · Esc cancel",
                 ),
                 id="form-hint",
                 markup=False,
@@ -108,7 +108,7 @@ class StationForm(ModalScreen[StationInput | None]):
             value: str | NoSelection = (
                 st.head_role if st is not None and st.head_role else Select.NULL
             )
-            return Select(
+            return FormSelect(
                 options,
                 value=value,
                 prompt=svc.tr("（未填）", "(not given)"),

@@ -55,7 +55,7 @@ from fieldtui.domain.schema import SchemaError, Spec
 from fieldtui.domain.submission import BatchFile, BatchRecord
 from fieldtui.settings import Secret, Settings
 from fieldtui.store.store import Store
-from fieldtui.sync.errors import SyncError
+from fieldtui.sync.errors import SettingMissing, SyncError
 
 if TYPE_CHECKING:
     import httpx
@@ -668,7 +668,8 @@ def _tls(ca_file: str) -> ssl.SSLContext:
 def endpoint_url(settings: Settings) -> str:
     endpoint = str(settings.get("endpoint") or "")
     if not endpoint:
-        raise SyncError(
+        raise SettingMissing(
+            "endpoint",
             "未设置县级接收地址（设置项 endpoint）：运行 fieldtui config set endpoint https://…",
             "no county endpoint set (setting `endpoint`): run `fieldtui config set endpoint "
             "https://...`",
@@ -681,7 +682,8 @@ def token_of(settings: Settings) -> Token:
     # of each frame (Textual does) cannot show the secret.
     token = Token(settings.token())
     if not token:
-        raise SyncError(
+        raise SettingMissing(
+            "token",
             "未设置县级接收令牌（设置项 token，或环境变量 FIELDTUI_TOKEN）",
             "no county token set (setting `token`, or the FIELDTUI_TOKEN environment variable)",
         )

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from fieldtui.settings import Secret, Settings
-from fieldtui.sync.errors import SyncError
+from fieldtui.sync.errors import SettingMissing, SyncError
 
 LOCAL_HOSTS = {"localhost", "localhost.localdomain"}
 
@@ -45,7 +45,8 @@ def is_loopback(host: str) -> bool:
 def smtp_config(settings: Settings) -> SmtpConfig:
     host = str(settings.get("smtp.host") or "").strip()
     if not host:
-        raise SyncError(
+        raise SettingMissing(
+            "smtp.host",
             "未设置发信服务器（设置项 smtp.host）：如 QQ 邮箱请运行 fieldtui config set smtp.host smtp.qq.com",
             "no SMTP server set (setting `smtp.host`), e.g. `fieldtui config set smtp.host "
             "smtp.qq.com`",

@@ -29,7 +29,7 @@ from fieldtui.domain.submission import BatchRecord
 from fieldtui.settings import Settings
 from fieldtui.store.batches import NewBatch
 from fieldtui.store.store import Store
-from fieldtui.sync.errors import SyncError
+from fieldtui.sync.errors import SettingMissing, SyncError
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,8 @@ def require_period(campaign: Campaign, label: str) -> Period:
 def require_unit(settings: Settings) -> str:
     unit = str(settings.get("unit") or "").strip()
     if not unit:
-        raise SyncError(
+        raise SettingMissing(
+            "unit",
             "未设置填报单位（设置项 unit）：请先运行 fieldtui config set unit 某某镇",
             "the reporting unit is not set (setting `unit`): run "
             "`fieldtui config set unit NAME` first",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 
 class FieldInput(Input):
@@ -23,3 +26,20 @@ class FieldInput(Input):
     def on_mount(self) -> None:
         if not getattr(self.app, "blink", True):
             self.cursor_blink = False
+
+
+class FormSelect(Select[str], inherit_bindings=False):
+    """A Select for a form whose Enter moves to the next field, like the inputs around it.
+
+    Textual's Select opens its drop-down on Enter as well as on Space and the arrows; in a form
+    where Enter means "next field" that trapped the officer in the list. Here Space, Down and Up
+    open it; once open, Enter picks the highlighted option as usual.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,space,up", "show_overlay", "Show menu", show=False),
+        Binding("enter", "next_field", "Next field", show=False),
+    ]
+
+    def action_next_field(self) -> None:
+        self.screen.focus_next()

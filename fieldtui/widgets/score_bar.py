@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from fieldtui.domain.rubric import Campaign
 from fieldtui.domain.scoring import Result
+from fieldtui.widgets.cjkwrap import wrap
 
 STYLE_NAMES = ("muted", "bold", "accent", "ok", "warn", "error", "badge-ok", "badge-bad",
                "badge-open", "current")  # fmt: skip
@@ -76,7 +77,13 @@ _BAR_CSS = """
 
 
 class InfoLine(_LineWidget):
-    """One line of styled parts, left and right aligned (a title, a status line)."""
+    """One line of styled parts, left and right aligned (a title, a status line).
+
+    With ``max_lines`` above 1, a message of one part that is too long for the width wraps onto
+    more lines (Chinese line-breaking rules, fieldtui.widgets.cjkwrap), the right parts on the
+    last; the widget grows and shrinks with it, which lays the screen out again only when its
+    number of lines changes.
+    """
 
     PREFIX = "info-line"
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"info-line--{n}" for n in STYLE_NAMES}
@@ -86,23 +93,53 @@ class InfoLine(_LineWidget):
         + "}"
     )
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, max_lines: int = 1) -> None:
         super().__init__(id=id)
         self.parts: list[tuple[str, str]] = []
         self.right: list[tuple[str, str]] = []
+        self.max_lines = max_lines
+        self._lines: list[str] = []  # the wrapped text of a one-part message, if it wraps
+        self._height = 1
 
     def set(self, parts: list[tuple[str, str]], right: list[tuple[str, str]] | None = None) -> None:
         """Show ``parts`` (text, style) on the left and ``right`` on the right."""
         right = right or []
         if parts != self.parts or right != self.right:
             self.parts, self.right = parts, right
+            self._reflow()
             self.refresh()
+
+    def on_resize(self) -> None:
+        self._reflow()
+
+    def _reflow(self) -> None:
+        """Wrap a long one-part message (if allowed) and fit the height to it."""
+        lines: list[str] = []
+        width = self.size.width
+        if self.max_lines > 1 and len(self.parts) == 1 and width > 0:
+            text = self.parts[0][0]
+            room = width - cell_len("".join(t for t, _ in self.right)) - 1
+            if cell_len(text) > room:
+                lines = [" " + line for line in wrap(text.strip(), room - 1)]
+                if len(lines) > self.max_lines:  # the last line is cut with an ellipsis
+                    lines = [*lines[: self.max_lines - 1], " ".join(lines[self.max_lines - 1 :])]
+        self._lines = lines
+        height = max(1, len(lines))
+        if height != self._height:
+            self._height = height
+            self.styles.height = height
 
     @property
     def text(self) -> str:
         return "".join(t for t, _ in self.parts) + " " + "".join(t for t, _ in self.right)
 
     def render_line(self, y: int) -> Strip:
+        if self._lines:
+            if y >= len(self._lines):
+                return Strip.blank(self.size.width, self._styles()["plain"])
+            style = self.parts[0][1]
+            last = y == len(self._lines) - 1
+            return self._strip([(self._lines[y], style)], self.right if last else [])
         if y:
             return Strip.blank(self.size.width, self._styles()["plain"])
         return self._strip(self.parts, self.right)
@@ -196,5 +233,5 @@ class ScoreSummary(_LineWidget):
         elif r.passed:
             badge, style = ("PASS" if en else "达标"), "badge-ok"
         else:
-            badge, style = ("FAIL" if en else "不达标"), "badge-bad"
+            badge, style = ("FAIL" if en else "未达标"), "badge-bad"
         return self._strip(parts, [(f" {badge} ", style), (" ", "plain")])

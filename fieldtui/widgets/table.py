@@ -5,8 +5,10 @@ rebuilding it on each filter key cannot stay under one frame at a county's 1,000
 table keeps every row, a sort order and a filtered view as plain lists; a key press re-filters
 precomputed haystacks (fieldtui.domain.search) and redraws the visible lines only.
 
-Columns have fixed widths, computed once when rows are set (CJK-aware). Keys: up/down, page
-up/down, home/end move the cursor; enter posts :class:`FastTable.RowSelected`.
+Columns have fixed widths, computed once when rows are set (CJK-aware). A table made with
+``fit=True`` never scrolls sideways: the columns that do not fit its width are left out whole,
+the lowest ``priority`` first (the rightmost of equals first). Keys: up/down, page up/down,
+home/end move the cursor; enter posts :class:`FastTable.RowSelected`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Column:
     min_width: int = 2
     max_width: int = 40
     justify: str = "left"  # "left" | "right" | "center"
+    priority: int = 0  # with FastTable(fit=True): lower goes first when the width is short
 
 
 @dataclass(slots=True)
@@ -97,12 +100,16 @@ class FastTable(ScrollView, can_focus=True):
         *,
         empty_text: str = "",
         pass_horizontal_keys: bool = False,
+        fit: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.pass_horizontal_keys = pass_horizontal_keys
+        self.fit = fit
         self.columns = list(columns)
         self.widths = [max(c.min_width, cell_len(c.label)) for c in self.columns]
+        self.shown = list(range(len(self.columns)))  # the indices of the columns drawn
+        self._fitted_room = 0  # the width the shown columns were chosen for
         self.empty_text = empty_text
         self._rows: dict[int, Row] = {}
         self._order: list[int] = []  # every row key, in sort order
@@ -273,11 +280,32 @@ class FastTable(ScrollView, can_focus=True):
                     changed = True
         if changed or reset:
             self._line_cache.clear()
+            self._fit_columns()
         return changed
+
+    def _fit_columns(self) -> bool:
+        """Choose the columns to draw (all, unless ``fit`` and the width is short). True if the
+        choice changed."""
+        shown = list(range(len(self.columns)))
+        room = self._fitted_room = self.scrollable_content_region.width
+        if self.fit and room > 0:
+            # Lowest priority first; of equals, the rightmost first.
+            order = sorted(shown, key=lambda i: (self.columns[i].priority, -i))
+            used = sum(self.widths) + 2 * len(self.widths)
+            for i in order:
+                if used <= room or len(shown) == 1:
+                    break
+                shown.remove(i)
+                used -= self.widths[i] + 2
+        if shown == self.shown:
+            return False
+        self.shown = shown
+        self._line_cache.clear()
+        return True
 
     @property
     def line_width(self) -> int:
-        return sum(self.widths) + 2 * len(self.widths)
+        return sum(self.widths[i] for i in self.shown) + 2 * len(self.shown)
 
     def _update_virtual_size(self) -> None:
         """Set the scrollable size after the rows shown changed.
@@ -318,20 +346,23 @@ class FastTable(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
+        if self._fit_columns():
+            self.refresh()
         self._update_virtual_size()
         self._scroll_cursor_into_view()
 
     def _cells_strip(self, cells: Sequence[Cell], style: Style) -> Strip:
         console = self.app.console
         segments: list[Segment] = []
-        for i, cell in enumerate(cells):
-            width = self.widths[i] if i < len(self.widths) else 0
+        for i in self.shown:
+            cell = cells[i] if i < len(cells) else ""
+            width = self.widths[i]
             text = Text(cell) if isinstance(cell, str) else cell.copy()
             text.no_wrap = True
             text.end = ""
             text.truncate(width, overflow="ellipsis")
             pad = width - text.cell_len
-            justify = self.columns[i].justify if i < len(self.columns) else "left"
+            justify = self.columns[i].justify
             if justify == "right":
                 text.pad_left(pad)
             elif justify == "center":
@@ -356,6 +387,11 @@ class FastTable(ScrollView, can_focus=True):
         width = self.size.width
         base = self._base_style
         if y == 0:
+            # A vertical scrollbar coming or going narrows the room without a resize.
+            room = self.scrollable_content_region.width
+            if self.fit and room != self._fitted_room and self._fit_columns():
+                self._update_virtual_size()
+                self.refresh()
             header = base + self.get_component_rich_style("fasttable--header")
             strip = self._cells_strip([c.label for c in self.columns], header)
             return strip.crop_extend(scroll_x, scroll_x + width, header)

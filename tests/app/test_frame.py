@@ -7,6 +7,7 @@ import io
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -72,6 +73,30 @@ async def test_help_lists_the_screen_and_app_keys(make_app: AppFactory, demo_hom
         assert isinstance(app.screen, LedgerScreen)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("key", "words"), [("f5", ("p", "c", "R")), ("f6", ("s", "u", "F7"))])
+async def test_help_describes_scoring_and_batches(
+    make_app: AppFactory, demo_home: Path, lang: str, key: str, words: tuple[str, ...]
+) -> None:
+    """F1 on the scoring and batches areas explains them (their DESCRIPTION, in the language)."""
+    app = make_app(demo_home, lang)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        if app.screen is not app.screen_stack[0]:  # the scoring area asks for a station
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-description").render())
+    assert "没有说明" not in text and "no description" not in text
+    assert len(text) > 200
+    assert all(w in text for w in words)
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    assert (cjk > 100) if lang == "zh" else (cjk == 0)
+
+
 async def test_help_tables_follow_the_action_table_and_keymap(
     make_app: AppFactory, demo_home: Path
 ) -> None:
@@ -110,6 +135,61 @@ async def test_command_palette_runs_actions_by_name(make_app: AppFactory, demo_h
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert isinstance(app.screen, StationForm)
+
+
+async def palette_titles(pilot: Any, query: str) -> list[str]:
+    """The titles the command palette lists for ``query`` (after its no-match delay)."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*query)
+    await pilot.pause(0.8)
+    options = pilot.app.screen.query_one(CommandList).options
+    titles = [getattr(o.prompt, "plain", str(o.prompt)).split("\n")[0] for o in options]
+    await pilot.press("escape")
+    await pilot.pause()
+    return titles
+
+
+@pytest.mark.parametrize("query", ["ledger", "tz", "taizhang", "台账"])
+async def test_command_palette_finds_chinese_commands_by_english_and_pinyin(
+    make_app: AppFactory, demo_home: Path, query: str
+) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        titles = await palette_titles(pilot, query)
+    assert "转到: 台账" in titles
+    if query != "tz":
+        assert titles[0].startswith("转到: 台账") or titles[0].startswith("台账:")
+
+
+async def test_command_palette_finds_english_commands_by_chinese(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    app = make_app(demo_home, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "Go to: Ledger" in await palette_titles(pilot, "台账")
+        assert "Go to: Scoring" in await palette_titles(pilot, "pf")
+
+
+@pytest.mark.parametrize(("lang", "text"), [("zh", "没有匹配的命令"), ("en", "No matches found")])
+async def test_command_palette_says_no_match_in_the_interface_language(
+    make_app: AppFactory, demo_home: Path, lang: str, text: str
+) -> None:
+    app = make_app(demo_home, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        titles = await palette_titles(pilot, "qqqq")
+    assert len(titles) == 1 and text in titles[0]
+
+
+def test_action_pinyin_table_is_current() -> None:
+    """fieldtui/action_pinyin.py is generated from the action table: run
+    ``python -m fieldtui.action_pinyin`` after changing a Chinese label."""
+    from fieldtui.action_pinyin import PINYIN, generate
+
+    assert generate() == PINYIN
 
 
 async def test_keymap_from_settings_rebinds(make_app: AppFactory, demo_home: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fieldtui.domain.progress import counting_visits
 from fieldtui.screens.ledger import LedgerScreen
 from fieldtui.screens.station_form import StationForm
@@ -213,3 +215,91 @@ async def test_typing_in_the_filter_lays_nothing_out_and_the_scrollbar_follows(
         await pilot.pause()
         assert t.row_count == DEMO_STATIONS and t.show_vertical_scrollbar
         assert t.max_scroll_y == DEMO_STATIONS + 1 - t.scrollable_content_region.height
+
+
+def add_draft_to_a_failed_station(home: Path) -> str:
+    """A new draft for a station whose counting visit failed: its state reads 未达标✎."""
+    from fieldtui.campaigns import active
+
+    campaign = active(home)
+    with open_store(home) as store:
+        refs = counting_visits(store.assessments.visit_refs(campaign.id), TODAY).values()
+        failed = next(r for r in refs if not r.passed)
+        store.assessments.create(failed.station_id, campaign, TODAY, "李四")
+        station = store.stations.get(failed.station_id)
+        assert station is not None
+        return station.name
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_at_80_columns_whole_columns_fit_and_the_role_stays(
+    make_app: AppFactory, demo_home: Path, lang: str
+) -> None:
+    """A narrow terminal drops the least important columns whole (notes, village, veterans,
+    contact); the role column is shown in full, even next to a 未达标✎ state."""
+    add_draft_to_a_failed_station(demo_home)
+    app = make_app(demo_home, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.pause()
+        t = table(app)
+        labels = [t.columns[i].label for i in t.shown]
+        assert ("职务" if lang == "zh" else "Role") in labels
+        assert t.line_width <= t.scrollable_content_region.width
+        assert t.virtual_size.width <= t.scrollable_content_region.width  # no sideways scroll
+        assert [t.columns[i].key for i in t.shown][:1] == ["name"]
+        assert "notes" not in [t.columns[i].key for i in t.shown]
+        screen = app.export_screenshot()
+        assert ("未达标✎" if lang == "zh" else "failed✎") in screen
+
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert len(t.shown) == len(t.columns)
+
+
+async def test_enter_on_the_role_moves_on_and_space_opens_its_list(
+    make_app: AppFactory, demo_home: Path
+) -> None:
+    """The form's hint says Enter goes to the next field: on 负责人职务 too. Space opens the
+    list; there Enter picks."""
+    from textual.widgets import Select
+
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3", "a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, StationForm)
+        await pilot.press(*"新村退役军人服务站", "enter", "enter", *"王五", "enter")
+        role = form.query_one("#f-head_role", Select)
+        assert app.focused is role
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not role.expanded and app.focused is form.query_one("#f-contact")
+        await pilot.press("shift+tab", "space")
+        await pilot.pause()
+        assert role.expanded
+        await pilot.press("down", "down", "enter")  # past (not given) and 书记: 主任
+        await pilot.pause()
+        assert not role.expanded and role.value == "director"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is form.query_one("#f-contact")
+
+
+async def test_without_colour_the_cursor_row_is_reversed_not_like_the_header(
+    make_app: AppFactory, demo_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        t = table(app)
+        header, first, second = (t.render_line(y) for y in (0, 1, 2))
+        styles = [[s.style for s in strip if s.text.strip()] for strip in (header, first, second)]
+        assert not any(s.reverse for s in styles[0])  # type: ignore[union-attr]
+        assert all(s.reverse for s in styles[1])  # type: ignore[union-attr]  # the cursor
+        assert not any(s.reverse for s in styles[2])  # type: ignore[union-attr]

@@ -148,6 +148,13 @@ def test_rubric_json(cli: Cli) -> None:
     assert len(r["veto"]["conditions"]) == 4
 
 
+def test_rubric_text_numbers_categories_in_the_language(cli: Cli) -> None:
+    code, zh, _ = cli("rubric")
+    assert code == 0 and "\n（一）组织领导" in zh
+    code, en, _ = cli("--lang", "en", "rubric")
+    assert code == 0 and "\n1. Organisation and leadership" in en and "（一）" not in en
+
+
 def test_demo_plan_progress(cli: Cli) -> None:
     assert cli("demo", "--stations", "12")[0] == 0
     assert cli("demo")[0] != 0  # not twice

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 
 from fieldtui.campaigns import active
@@ -102,7 +103,11 @@ def test_lateness_by_receipt_time_or_seal_time_of_the_first_submission() -> None
     }
     row = next(r for r in p["townships"] if r["unit"] == "戊镇")
     assert row["passed"] == 8 and row["submitted_at"] == first.received_at
-    assert next(r for r in p["townships"] if r["unit"] == "丁镇")["late_by_days"] > 0.3
+    ding = next(r for r in p["townships"] if r["unit"] == "丁镇")
+    assert 0.3 < ding["late_by_days"] < 1 and ding["late_days"] == 1  # a day begun counts
+    utc_row = next(r for r in p["townships"] if r["unit"] == "己镇")  # 30 s late
+    assert utc_row["late_by_days"] == 0 and utc_row["late_days"] == 1
+    assert next(r for r in p["townships"] if r["unit"] == "甲镇")["late_days"] == 0
     assert p["county"]["late"] == 3
 
 
@@ -209,6 +214,7 @@ def test_report_end_to_end_over_pushes_and_imports(
     assert [p["period"] for p in one["periods"]] == ["2023Q3"]
     text = fieldtui(county.home, "--lang", "en", "county", "report", "--quarter", "2023Q2").stdout
     assert "丰收镇" in text and "late by" in text and "county:" in text
+    assert re.search(r"late by \d+ d\b", text) and not re.search(r"late by \d+\.\d", text)
     zh = fieldtui(county.home, "--lang", "zh", "county", "report", "--quarter", "2023Q3").stdout
     assert "未报送" in zh and "全县" in zh
     bad = fieldtui(county.home, "county", "report", "--quarter", "2023Q9", check=False)

@@ -49,6 +49,7 @@ async def test_overview_puts_townships_behind_first_and_marks_them(county_home, 
         # 长乐镇 pushed late, then a correction: two batches, the newest counts
         idx = units.index("长乐镇")
         assert "late" in rows[idx][6]
+        assert rows[idx][6].endswith("late 1d")  # 0.38 days late: whole days, a day begun
         for _ in range(idx):
             await pilot.press("down")
         batches = _rows(screen.query_one("#batches", DataTable))
@@ -124,6 +125,7 @@ async def test_compare_and_return_a_batch_from_the_work_list(
         await pilot.pause()
         items = _rows(app.screen.query_one("#items", DataTable))
         assert items and all(r[4] == "0" for r in items)  # the county zeroed them
+        assert all(r[1].isdigit() for r in items)  # category numbers, not 一, 二
         assert "现场无专职人员" in items[0][6]
         assert "verdict changes" in str(app.screen.query_one("#compare-totals", Static).render())
         await pilot.press("a")
@@ -152,7 +154,7 @@ def test_fieldtui_county_without_a_terminal_prints_help(county_home: Path, capsy
 
 
 async def test_f1_shows_the_screens_description_and_the_county_keys(county_home, make_app) -> None:
-    from fieldtui.screens.help import HelpScreen
+    from fieldtui.screens.help import HelpScreen, Paragraphs
 
     app = make_app(county_home, "en")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -161,7 +163,7 @@ async def test_f1_shows_the_screens_description_and_the_county_keys(county_home,
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        text = app.screen.query_one("#help-description", Paragraphs).text
         assert "Spot checks: the stations of this period's newest draw" in text
         text = app.export_screenshot()  # the key tables as drawn
         assert "Draw" in text and "Verdict" in text  # this screen's keys
@@ -170,3 +172,53 @@ async def test_f1_shows_the_screens_description_and_the_county_keys(county_home,
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
+
+
+def _lines(app) -> list[tuple[str, list[object]]]:  # type: ignore[no-untyped-def]
+    """Each screen line as (text, the styles of its non-blank segments)."""
+    return [
+        ("".join(s.text for s in strip), [s.style for s in strip if s.text.strip()])
+        for strip in app.screen._compositor.render_strips()
+    ]
+
+
+async def test_without_colour_the_cursor_the_choice_and_the_focus_still_show(
+    county_home, make_app, monkeypatch
+) -> None:
+    """NO_COLOR: the focused table's cursor row is reversed (the header is not); the chosen
+    verdict is ▐●▌ and the others ▐ ▌; the focused field of the draw form has a bar at its left."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(county_home, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.has_class("-few-colours")
+        lines = _lines(app)
+        header = next(st for text, st in lines if "Township" in text and "Stations" in text)
+        cursor = next(st for text, st in lines if "长乐镇" in text)  # first row: the cursor
+        others = next(st for text, st in lines if "太平镇" in text)
+        assert not any(s.reverse for s in header)  # type: ignore[attr-defined]
+        assert all(s.reverse for s in cursor)  # type: ignore[attr-defined]
+        assert not all(s.reverse for s in others)  # type: ignore[attr-defined]
+
+        await pilot.press("f3", "d")
+        await pilot.pause()
+        text = [t for t, _ in _lines(app)]
+        assert "▌" in next(t for t in text if "20%" in t and "share" not in t)  # focused
+        assert "▌" not in next(t for t in text if "王审核" in t)
+        await pilot.press("escape", "v")
+        await pilot.pause()
+        text = [t for t, _ in _lines(app)]
+        buttons = [t for t in text if "▐" in t]
+        assert len(buttons) == 3
+        assert sum("▐●▌" in t for t in buttons) == 1 and sum("▐ ▌" in t for t in buttons) == 2
+
+
+async def test_in_colour_the_cursor_row_keeps_its_colours(county_home, make_app) -> None:
+    app = make_app(county_home, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.has_class("-few-colours")  # tests/conftest.py: COLORTERM=truecolor
+        cell = next(
+            s for s in app.screen._compositor.render_strips() for s in s if "长乐镇" in s.text
+        )
+        assert cell.style is not None and not cell.style.reverse  # the cursor row: colour only

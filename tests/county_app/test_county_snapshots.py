@@ -41,7 +41,8 @@ def test_overview_in_16_colours(
 ) -> None:
     """The same overview at 80x24 drawn with the terminal's 16 ANSI colours (an old console):
     the townships behind still stand out by the reversed ✗ mark and bold (red) text, the county
-    line's "✗ behind" is reversed, missing 青龙镇 is last and marked."""
+    line's "✗ behind" is reversed, missing 青龙镇 is last and marked; the cursor row (长乐镇) is
+    reversed, so it never looks like the header."""
     assert snap_compare(make_app(county_home, lang, ansi=True), terminal_size=(80, 24))
 
 
@@ -117,7 +118,8 @@ def test_verdict_form(
     size: tuple[int, int],
 ) -> None:
     """The verdict form over the work list for 丰收镇's batch 11111111: the three verdicts with
-    "returned" chosen (a re-score changed a verdict), an empty reason, the changed station's id
+    "returned" chosen (a re-score changed a verdict), drawn ▐●▌ with a bold label while the
+    others are ▐ ▌ (the choice shows without colour); an empty reason, the changed station's id
     proposed, the reviewer 王审核 from the settings; "Enter records · Esc cancels"."""
     e = rescore_first_lower(county_home, tmp_path)
 

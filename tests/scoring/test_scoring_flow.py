@@ -170,9 +170,12 @@ async def test_a_draft_is_resumed_at_its_first_unscored_item(home: Path) -> None
         assert screen.handle is not None and screen.handle.aid == aid
         assert screen.sheet.cursor == 11
         assert screen.notes == {4: "牌匾已挂"}
-        assert "继续草稿：已评 10/57 项" in screen_text(app)
+        assert "继续草稿，从第一个未评项开始" in screen_text(app)
+        assert "已评 10/57" in screen_text(app)  # the totals line
         await pilot.press("n")
         await settle(pilot)
+        assert "已评 11/57" in screen_text(app)
+        assert "10/57" not in screen_text(app)  # no stale count anywhere
     with open_store(home) as store:
         assert store.assessments.require(aid).scores[11] == 0.0
         assert len(store.assessments.for_campaign(campaign.id, sid)) == 1
@@ -243,3 +246,54 @@ async def test_picker_input_and_list_are_keyboard_only(home: Path) -> None:
         await pilot.press("down", "down", "enter")
         assert app.scoring.station is not None
         assert app.scoring.station.name == "太平村退役军人服务站"
+
+
+async def test_bonus_levels_never_offer_an_untranslated_blank(home: Path) -> None:
+    """Item 60's points (0.5-2): the drop-down lists only points, in Chinese, no "Select"
+    blank; the second one (1 point) is stored."""
+    from textual.widgets._select import SelectOverlay
+
+    campaign = active(home, "")
+    app = Harness(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "yf")
+        await pilot.press("b")
+        panel = app.screen
+        assert isinstance(panel, BonusPanel)
+        await pilot.press("enter", "down", "down", "enter")  # item 58 -> 60
+        await pilot.press("tab", "enter")  # open the level drop-down
+        await pilot.pause()
+        overlay = panel.query_one("#bonus-level", Select).query_one(SelectOverlay)
+        shown = [str(getattr(o.prompt, "plain", o.prompt)) for o in overlay.options]
+        assert shown == ["0.5 分", "1 分", "1.5 分", "2 分"]
+        await pilot.press("down", "enter", "tab", *"县级表彰", "enter")
+        await pilot.press("escape")
+        await settle(pilot)
+    with open_store(home) as store:
+        (a,) = store.assessments.for_campaign(campaign.id, station_id(home, YONGFENG))
+    assert [(e.item, e.points, e.matter) for e in a.bonus] == [(60, 1.0, "县级表彰")]
+
+
+async def test_a_long_status_wraps_at_80_columns_instead_of_being_cut(home: Path) -> None:
+    """A new visit to a station with a completed one says so in full: the status line grows to
+    two lines, and back to one for a short message."""
+    from fieldtui.widgets.score_bar import InfoLine
+
+    app = Harness(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "yf")
+        await pilot.press("f", "c", "enter")
+        await settle(pilot)
+        await pick(pilot, "yf")  # the station again: a new visit
+        await pilot.pause()
+        status = app.scoring.query_one("#scoring-status", InfoLine)
+        assert app.scoring.visit is None
+        assert status.size.height == 2
+        text = screen_text(app)
+        assert "该站已有完成的评分" in text and "按 p 查看。" in text
+        assert "…" not in text.splitlines()[-3] + text.splitlines()[-2]
+        await pilot.press("y")
+        await settle(pilot)
+        assert status.size.height == 1

@@ -31,6 +31,7 @@ from fieldtui.domain.rubric import Campaign
 from fieldtui.screens.county import NAV_AREAS
 from fieldtui.screens.keys import scoped, set_language
 from fieldtui.settings import Settings, load_settings
+from fieldtui.widgets.colours import mark_few_colours
 
 if TYPE_CHECKING:
     from fieldtui.county.reviews import Entry
@@ -85,6 +86,7 @@ class CountyApp(App[None]):
         self._store: Store | None = None
         self.title = self.tr("县级验收审核", "County review")
         self.set_keymap(self.settings.keymap())
+        mark_few_colours(self)
 
     # -- what every screen may rely on ---------------------------------------------------------
 

@@ -66,7 +66,7 @@ class CompareScreen(CountyNode, Screen[None]):
         )
 
         def side(name: str, s: Any) -> Text:
-            verdict = self.tr("达标", "pass") if s.passed else self.tr("不达标", "fail")
+            verdict = self.tr("达标", "pass") if s.passed else self.tr("未达标", "fail")
             veto = self.tr(f" 否决{list(s.veto)}", f" veto {list(s.veto)}") if s.veto else ""
             return Text.assemble(
                 f"{name} ", (f"{s.total:g}", "bold"), f" ({s.base:g}+{s.bonus:g}){veto} {verdict}"
@@ -108,7 +108,8 @@ class CompareScreen(CountyNode, Screen[None]):
             delta = r.delta
             table.add_row(
                 Text(str(r.n), style=style, justify="right"),
-                campaign.category(r.category).numeral,
+                # 一, 二 … in Chinese; the category's number in English.
+                self.tr(campaign.category(r.category).numeral, str(r.category)),
                 Text(f"{r.max:g}", justify="right"),
                 Text(g(r.township), justify="right"),
                 Text(g(r.county), style=style, justify="right"),

@@ -11,7 +11,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
+from textual.style import Style
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from fieldtui.domain.review import VERDICTS, verdict_label
@@ -45,6 +47,22 @@ def parse_amount(text: str) -> tuple[str, float] | None:
         return "share", float(t)
     except ValueError:
         return None
+
+
+class Choice(RadioButton):
+    """A radio button whose chosen state shows in its shape, not only its colour: ``▐●▌`` when
+    chosen, ``▐ ▌`` when not (and a bold label, forms.tcss), so it reads with NO_COLOR too."""
+
+    @property
+    def _button(self) -> Content:
+        # As Textual 8.2.8's ToggleButton._button, with a blank inside when not chosen.
+        button_style = self.get_visual_style("toggle--button")
+        side_style = Style(foreground=button_style.background, background=self.background_colors[1])
+        return Content.assemble(
+            (self.BUTTON_LEFT, side_style),
+            (self.BUTTON_INNER if self.value else " ", button_style),
+            (self.BUTTON_RIGHT, side_style),
+        )
 
 
 class _Form(CountyNode, ModalScreen[Any]):
@@ -127,7 +145,7 @@ class VerdictModal(_Form):
             default = "returned" if self.stations else "accepted"
             with RadioSet(id="verdict"):
                 for v in VERDICTS:
-                    yield RadioButton(verdict_label(v, lang), value=v == default, id=f"v-{v}")
+                    yield Choice(verdict_label(v, lang), value=v == default, id=f"v-{v}")
             yield Label(self.tr("理由（退回、修正后通过必填）",
                                 "Reason (required to return or correct)"))  # fmt: skip
             yield Input(id="reason")

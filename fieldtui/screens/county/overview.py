@@ -168,7 +168,7 @@ class CountyOverviewScreen(PeriodScreen):
                 "",
             ]
         late = (
-            self.tr(f"逾期{r.late_by_days:g}天", f"late {r.late_by_days:g}d")
+            self.tr(f"逾期{r.late_days}天", f"late {r.late_days}d")
             if r.late
             else self.tr("按时", "on time")
         )

@@ -141,7 +141,7 @@ class WorklistScreen(PeriodScreen):
         if r is None:
             county: Any = Text(self.tr("待复核", "to do"), style="dim")
         else:
-            verdict = self.tr("达标", "pass") if r["passed"] else self.tr("不达标", "fail")
+            verdict = self.tr("达标", "pass") if r["passed"] else self.tr("未达标", "fail")
             text = f"{g(r['total'])} {verdict}"
             if c is not None and c["verdict_changed"]:
                 county = Text(f"{CHANGED} {text}", style="bold reverse")
