@@ -96,6 +96,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("welcome.add", "a", "逐个添加服务站", "Add by hand", "welcome"),
     Action("welcome.demo", "d", "载入演示乡镇", "Load the demo", "welcome"),
     Action("welcome.skip", "escape", "跳过", "Skip", "welcome"),
+    # A modal screen sees none of the app's own keys: help is bound here as well.
+    Action("welcome.help", "f1", "帮助", "Help", "welcome"),
     # Settings
     Action("settings.save", "ctrl+s", "保存", "Save", "settings"),
     Action("settings.rebind", "enter", "改键", "Change key", "settings", show=False),

@@ -67,9 +67,9 @@ class WelcomeScreen(ModalScreen[str | None]):
             yield Static(
                 tr(
                     f"按 {keys_text(self.app, keymap, 'welcome.skip')} 先看看；"
-                    f"随时按 {keys_text(self.app, keymap, 'app.help')} 查看帮助。",
+                    f"随时按 {keys_text(self.app, keymap, 'welcome.help')} 查看帮助。",
                     f"Press {keys_text(self.app, keymap, 'welcome.skip')} to look around first; "
-                    f"{keys_text(self.app, keymap, 'app.help')} shows help anywhere.",
+                    f"{keys_text(self.app, keymap, 'welcome.help')} shows help anywhere.",
                 ),
                 id="welcome-hint",
                 markup=False,
@@ -87,3 +87,6 @@ class WelcomeScreen(ModalScreen[str | None]):
 
     def action_skip(self) -> None:
         self.dismiss(None)
+
+    def action_help(self) -> None:
+        self.app.action_help()  # type: ignore[attr-defined]

@@ -326,3 +326,18 @@ async def test_area_keys_work_with_a_dialog_open(make_app: AppFactory, demo_home
         assert isinstance(app.screen, StationForm)
         await pilot.press("escape")
         assert isinstance(app.screen, LedgerScreen)
+
+
+async def test_f1_on_the_first_start_dialog_opens_help(tmp_path: Path) -> None:
+    """The welcome dialog is modal, so the app's own keys do not reach it; its hint promises
+    F1 all the same."""
+    app = FieldApp(tmp_path, "zh", today=dt.date(2023, 6, 10), blink=False, check_storage=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
