@@ -361,6 +361,8 @@ class Table:
     encoding: str = ""
     sheet: str = ""
     other_sheets: tuple[str, ...] = ()  # further worksheets that also have a station header
+    # (row, column), both 1-based: formula cells the file holds no calculated value for
+    unsaved_formulas: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -763,6 +765,19 @@ def build_plan(
     started = False  # a station row has been read
     tail: tuple[int, str] | None = None  # the first sign-off line under the table, and its text
     for rownum, values, everything in body:
+        unsaved = [
+            c.header for c in used.values() if (rownum, c.index + 1) in table.unsaved_formulas
+        ]
+        if unsaved:
+            problems.append(Problem(
+                rownum, unsaved[0],
+                "这一格是公式，但文件里没有保存计算结果（多为程序生成的文件）："
+                "请在 WPS/Excel 中打开并保存后再导入",
+                "this cell holds a formula but the file has no calculated value for it (a file "
+                "a program wrote): open it in WPS/Excel, save it, and import again",
+            ))  # fmt: skip
+            started = True
+            continue
         first = _first_text(everything)
         line = " ".join(dict.fromkeys(t for t in everything if t))[:80]
         if tail is None and first and _starts_tail(first) and not station_like(values):

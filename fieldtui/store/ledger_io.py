@@ -17,6 +17,7 @@ what to do. openpyxl is imported only here, inside the functions that need it.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -428,7 +429,7 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None = None) -> Table:
                 titles = "、".join(f"「{w.title}」" for w in wb.worksheets)
                 raise _refuse(f"{path.name} 没有工作表「{sheet}」：它有 {titles}",
                               f"{path.name} has no worksheet {sheet!r}: it has {titles}")  # fmt: skip
-            return Table(str(path), "xlsx", _sheet_rows(ws), sheet=str(ws.title))
+            return _sheet_table(path, ws)
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
         hidden = [w for w in wb.worksheets if w not in visible]
         first: Table | None = None
@@ -437,14 +438,14 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None = None) -> Table:
         for ws in visible + hidden:
             if found is not None and ws not in visible:
                 break
-            rows = _sheet_rows(ws)
-            has_header = find_header(rows) is not None
+            table = _sheet_table(path, ws)
+            has_header = find_header(table.rows) is not None
             if has_header and found is None:
-                found = Table(str(path), "xlsx", rows, sheet=str(ws.title))
+                found = table
             elif has_header:
-                others.append(str(ws.title))
+                others.append(table.sheet)
             if first is None:
-                first = Table(str(path), "xlsx", rows, sheet=str(ws.title))
+                first = table
         if found is not None:
             return replace(found, other_sheets=tuple(others))
         return first or Table(str(path), "xlsx", [], sheet="")
@@ -452,8 +453,17 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None = None) -> Table:
         wb.close()
 
 
+def _sheet_table(path: Path, ws: Any) -> Table:
+    """A read-only worksheet as a table: every row with its row number, merged cells filled
+    in, and the formula cells the file holds no value for."""
+    rows = _sheet_rows(ws)
+    ranges, unsaved = _sheet_xml(ws)
+    _fill_merged(ranges, rows)
+    return Table(str(path), "xlsx", rows, sheet=str(ws.title), unsaved_formulas=unsaved)
+
+
 def _sheet_rows(ws: Any) -> list[tuple[int, list[Cell]]]:
-    """Every row of a read-only worksheet with its row number, merged cells filled in."""
+    """Every row of a read-only worksheet with its row number."""
     ws.reset_dimensions()  # some writers record a wrong size; read what is there
     rows: list[tuple[int, list[Cell]]] = []
     blank_run = 0
@@ -470,7 +480,6 @@ def _sheet_rows(ws: Any) -> list[tuple[int, list[Cell]]]:
         rows.append((number, values))
     while rows and not rows[-1][1]:
         rows.pop()
-    _fill_merged(ws, rows)
     return rows
 
 
@@ -487,16 +496,22 @@ def _cell_ref(ref: str) -> tuple[int, int]:
     return int(m.group(2)), col
 
 
-def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
-    """(first row, first col, last row, last col) of each merged range, read from the sheet's
-    XML (openpyxl's read-only worksheets do not expose them)."""
+Range = tuple[int, int, int, int]
+
+
+def _sheet_xml(ws: Any) -> tuple[list[Range], frozenset[tuple[int, int]]]:
+    """What openpyxl's read-only worksheets do not expose, read from the sheet's XML: the
+    merged ranges (first row, first col, last row, last col), and the cells (row, col) that
+    hold a formula but no saved value (a file a program wrote and no spreadsheet ever
+    calculated: openpyxl reads those cells as empty)."""
     import xml.etree.ElementTree as ET
 
     archive = getattr(getattr(ws, "parent", None), "_archive", None)
     sheet_path = getattr(ws, "_worksheet_path", None)
     if archive is None or sheet_path is None:
-        return []
-    out = []
+        return [], frozenset()
+    ranges: list[Range] = []
+    unsaved: set[tuple[int, int]] = set()
     with archive.open(sheet_path) as src:
         for _event, elem in ET.iterparse(src):
             tag = elem.tag.rsplit("}", 1)[-1]
@@ -504,15 +519,20 @@ def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
                 ref = elem.get("ref", "")
                 if ":" in ref:
                     (r1, c1), (r2, c2) = (_cell_ref(p) for p in ref.split(":", 1))
-                    out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-            elif tag in ("row", "c", "v", "f", "is", "t"):
+                    ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+            elif tag == "c":
+                kids = {k.tag.rsplit("}", 1)[-1]: k for k in elem}
+                if "f" in kids and not (kids.get("v") is not None and kids["v"].text):
+                    with contextlib.suppress(ValueError):
+                        unsaved.add(_cell_ref(elem.get("r", "")))
                 elem.clear()
-    return out
+            elif tag == "row":
+                elem.clear()
+    return ranges, frozenset(unsaved)
 
 
-def _fill_merged(ws: Any, rows: list[tuple[int, list[Cell]]]) -> None:
+def _fill_merged(ranges: list[Range], rows: list[tuple[int, list[Cell]]]) -> None:
     """Give every cell of a merged range the value of its top-left cell, as a reader sees it."""
-    ranges = _merged_ranges(ws)
     if not ranges or not rows:
         return
     index = {number: values for number, values in rows}

@@ -895,3 +895,39 @@ def test_another_sheet_with_stations_is_named_and_can_be_chosen(store, campaign,
     assert [r.data.name for r in plan.adds] == ["龙河服务站"]
     plan = plan_import(path, store, campaign, sheet="第三批")
     assert not plan.ok and "「第一批」" in plan.problems[0].message_zh
+
+
+def test_formula_cells_without_a_saved_value_are_named_not_read_as_empty(store, campaign, tmp_path):
+    """openpyxl (like any program) writes formulas without their results; WPS/Excel save both."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["序号", "服务站名称", "联系电话"])
+    ws.append([1, '="永丰村"&"服务站"', "13812345678"])  # openpyxl writes it as a formula
+    path = tmp_path / "生成.xlsx"
+    wb.save(path)
+    before = dump(store)
+    plan = plan_import(path, store, campaign)
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "服务站名称")]
+    assert "公式" in plan.problems[0].message_zh and "formula" in plan.problems[0].message_en
+    assert dump(store) == before
+
+    # The same file as a spreadsheet saves it: the formula with its value. It imports.
+    saved = tmp_path / "已保存.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(saved, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = re.sub(r'<c r="B2"([^>]*)><f>(.*?)</f>(<v\s*/>|<v></v>)?</c>',
+                              r'<c r="B2" t="str"><f>\2</f><v>永丰村服务站</v></c>', text)  # fmt: skip
+                assert "永丰村服务站</v>" in text
+                data = text.encode()
+            dst.writestr(info, data)
+    imported(store, campaign, saved)
+    assert "永丰村服务站" in ledger(store)
