@@ -40,7 +40,7 @@ ERROR_CODES: dict[str, str] = {
     "request_timeout": "408: the request body stalled or took too long; retry",
     "in_flight": "409: a request with the same Idempotency-Key is still being processed; retry",
     "too_large": "413: the body is over the server's limit",
-    "unsupported_media_type": "415: the body must be sent as application/json",
+    "unsupported_media_type": "415: the body must be sent as application/json, uncompressed",
     "not_a_scan": (
         "415: a batch file must be a PDF, PNG or JPEG (judged by its first bytes) named with "
         "its type's extension (.pdf, .png, .jpg or .jpeg); never retry"

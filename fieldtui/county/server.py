@@ -188,10 +188,15 @@ async def post_batch(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     ctype = request.headers.get("content-type", "")
-    if ctype.split(";")[0].strip().lower() != "application/json":
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if ctype.split(";")[0].strip().lower() != "application/json" or encoding != "identity":
         _note(request, error="unsupported_media_type")
         return _error(
-            Rejection(415, "unsupported_media_type", "send the batch as application/json"),
+            Rejection(
+                415,
+                "unsupported_media_type",
+                "send the batch as application/json, uncompressed (no Content-Encoding)",
+            ),
             close=True,
         )
     length = request.headers.get("content-length")

@@ -305,6 +305,13 @@ def test_wrong_content_type_gets_415(county, client, factory) -> None:
         h["Content-Type"] = ctype
         r = _post(client, county, b.body, h)
         assert r.status_code == 415, ctype
+    # A compressed body is not read as JSON at all (no gzip bomb gets unpacked): 415, named.
+    import gzip
+
+    h = b.headers(county.tokens[A])
+    h["Content-Encoding"] = "gzip"
+    r = _post(client, county, gzip.compress(b.body), h)
+    assert r.status_code == 415 and "Content-Encoding" in r.json()["message"]
     h = b.headers(county.tokens[A])
     h["Content-Type"] = "application/json; charset=utf-8"
     assert _post(client, county, b.body, h).status_code == 201
