@@ -14,8 +14,9 @@ Accepted files:
 Scans of the stamped pages (PDF, PNG, JPEG by their first bytes) travel with the batch: in a zip
 with one batch, every scan the manifest lists (its SHA-256 verified with the rest); in an e-mail,
 every scan attachment its ``SHA256SUMS`` attachment lists with the same SHA-256 (a listed scan
-that does not match refuses the message; an unlisted one is not taken, and named in the result). They are stored through
-the same path as a pushed file (``intake.check_file`` + ``intake.store_file``).
+that does not match refuses the message; an unlisted one is not taken, and named in the
+result). They are stored through the same path as a pushed file (``intake.check_file`` +
+``intake.store_file``).
 
 Sizes are bounded (a zip bomb or a huge attachment is refused before it is read whole).
 """

@@ -496,8 +496,7 @@ SEAL_CLOCK_SLACK = dt.timedelta(hours=24)
 def check_seal_time(sealed_at: str, received: dt.datetime) -> None:
     """Refuse a seal time more than :data:`SEAL_CLOCK_SLACK` after ``received`` (the county's
     receive or import time). An old seal time is fine: late batches are legitimate."""
-    sealed = dt.datetime.fromisoformat(sealed_at)
-    if sealed - received > SEAL_CLOCK_SLACK:
+    if seal_clock_wrong(sealed_at, received):
         raise BatchError(
             "sealed_at",
             f"sealed at {sealed_at}, more than 24 hours after the county received it "
@@ -507,8 +506,8 @@ def check_seal_time(sealed_at: str, received: dt.datetime) -> None:
 
 
 def seal_clock_wrong(sealed_at: str, now: dt.datetime) -> bool:
-    """Whether a batch sealed at ``sealed_at`` lies so far ahead of ``now`` that the county would
-    refuse it (see :func:`check_seal_time`): it was sealed under a wrong clock."""
+    """Whether a batch sealed at ``sealed_at`` lies more than :data:`SEAL_CLOCK_SLACK` ahead of
+    ``now``: it was sealed under a wrong clock, and the county refuses it."""
     return dt.datetime.fromisoformat(sealed_at) - now > SEAL_CLOCK_SLACK
 
 

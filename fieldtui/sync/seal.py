@@ -3,9 +3,9 @@
 ``seal_period`` builds the batch content from the store, compares its content hash with the
 period's newest batch, and either returns that batch unchanged or seals a new one that names the
 one it supersedes (also when nothing changed but the newest batch was sealed more than a day
-ahead of the clock: sealed under a wrong clock, which the county refuses). The new batch's canonical bytes are parsed back and checked with the same
-``check_batch`` the county runs before they are stored, so a batch this township could not send
-is never sealed.
+ahead of the clock: sealed under a wrong clock, which the county refuses). The new batch's
+canonical bytes are parsed back and checked with the same ``check_batch`` the county runs before
+they are stored, so a batch this township could not send is never sealed.
 """
 
 from __future__ import annotations
